@@ -1,0 +1,139 @@
+{#- Column introspection of the raw tables.
+
+    Segment-style tables differ per customer: trait columns come and go and
+    clients send camelCase as well as snake_case names. These macros read the
+    source's columns at run time and map every column to its snake_case name,
+    so the models never hard-code which trait columns exist. -#}
+
+{% macro snake_case(name) -%}
+    {#- firstName -> first_name, stripeCustomerID -> stripe_customer_id -#}
+    {%- set step = modules.re.sub('([A-Z]+)([A-Z][a-z])', '\\1_\\2', name) -%}
+    {%- set step = modules.re.sub('([a-z0-9])([A-Z])', '\\1_\\2', step) -%}
+    {{- return(step | lower) -}}
+{%- endmacro %}
+
+
+{% macro source_columns(table_key, required=[]) -%}
+    {#- Returns {snake_name: [column names that mean it]} for source('idstitch', table_key).
+        The snake_case spelling, when present, comes first so it wins in coalesce().
+        Fails with a message naming the table or the column when one is missing. -#}
+    {%- if not execute -%}
+        {{- return({}) -}}
+    {%- endif -%}
+    {%- set relation = source('idstitch', table_key) -%}
+    {%- set found = adapter.get_relation(
+        database=relation.database, schema=relation.schema, identifier=relation.identifier
+    ) -%}
+    {%- if found is none -%}
+        {{- exceptions.raise_compiler_error(
+            "idstitch: the raw table `" ~ table_key ~ "` was not found at " ~ relation
+            ~ ". Point the package at your Segment schema with the vars "
+            ~ "idstitch_source_database, idstitch_source_schema and idstitch_"
+            ~ table_key ~ "_table."
+        ) -}}
+    {%- endif -%}
+    {%- set by_snake = {} -%}
+    {%- for column in adapter.get_columns_in_relation(found) -%}
+        {%- set snake = idstitch.snake_case(column.name) -%}
+        {%- if snake not in by_snake -%}
+            {%- do by_snake.update({snake: []}) -%}
+        {%- endif -%}
+        {%- if column.name == snake -%}
+            {%- do by_snake[snake].insert(0, column.name) -%}
+        {%- else -%}
+            {%- do by_snake[snake].append(column.name) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {%- for name in required -%}
+        {%- if name not in by_snake -%}
+            {{- exceptions.raise_compiler_error(
+                "idstitch: required column `" ~ name ~ "` is missing from the raw table "
+                ~ found ~ " (columns found: " ~ (by_snake.keys() | list | sort | join(', ')) ~ ")."
+            ) -}}
+        {%- endif -%}
+    {%- endfor -%}
+    {{- return(by_snake) -}}
+{%- endmacro %}
+
+
+{% macro source_column(columns, name, cast_to=none) -%}
+    {#- SQL for the column `name` of a source: coalesce of its spellings, or a typed
+        null when the table lacks it (missing optional columns are null, not an error). -#}
+    {%- set spellings = columns.get(name, []) -%}
+    {%- if spellings | length == 0 -%}
+        cast(null as {{ cast_to or dbt.type_string() }})
+    {%- else -%}
+        {%- set quoted = [] -%}
+        {%- for spelling in spellings -%}
+            {%- if cast_to -%}
+                {%- do quoted.append('cast(' ~ adapter.quote(spelling) ~ ' as ' ~ cast_to ~ ')') -%}
+            {%- else -%}
+                {%- do quoted.append(adapter.quote(spelling)) -%}
+            {%- endif -%}
+        {%- endfor -%}
+        {%- if quoted | length == 1 -%}
+            {{ quoted[0] }}
+        {%- else -%}
+            coalesce({{ quoted | join(', ') }})
+        {%- endif -%}
+    {%- endif -%}
+{%- endmacro %}
+
+
+{% macro identifies_columns() -%}
+    {{- return(idstitch.source_columns('identifies', required=['id', 'timestamp'])) -}}
+{%- endmacro %}
+
+
+{% macro event_columns() -%}
+    {#- The columns every event table shares; they are the ones idstitch reads. -#}
+    {{- return(['id', 'anonymous_id', 'user_id', 'timestamp', 'received_at']) -}}
+{%- endmacro %}
+
+
+{% macro id_trait_columns(columns) -%}
+    {#- Trait columns of identifies that are identifiers of type `<name>_id`:
+        every snake_case column ending in _id except the event's own ids, external_id
+        (its own type) and the prefixes in var idstitch_non_identifier_prefixes. -#}
+    {%- set reserved = ['id', 'anonymous_id', 'user_id', 'external_id'] -%}
+    {%- set prefixes = var('idstitch_non_identifier_prefixes', ['context_', 'company_']) -%}
+    {%- set found = [] -%}
+    {%- for name in columns.keys() | sort -%}
+        {%- set ns = namespace(skip=(name in reserved) or not name.endswith('_id')) -%}
+        {%- for prefix in prefixes -%}
+            {%- if name.startswith(prefix) -%}
+                {%- set ns.skip = true -%}
+            {%- endif -%}
+        {%- endfor -%}
+        {%- if not ns.skip and modules.re.match('^[a-z][a-z0-9_]*$', name) -%}
+            {%- do found.append(name) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {{- return(found) -}}
+{%- endmacro %}
+
+
+{% macro trait_columns(columns) -%}
+    {#- Reserved traits (snake_case) present in identifies, address_* and company_*
+        included, plus var idstitch_passthrough_traits. Identifier traits excluded. -#}
+    {%- set reserved = [
+        'first_name', 'last_name', 'name', 'username', 'title', 'website', 'avatar',
+        'description', 'gender', 'age', 'birthday', 'created_at'
+    ] -%}
+    {%- set found = [] -%}
+    {%- for name in reserved -%}
+        {%- do found.append(name) -%}
+    {%- endfor -%}
+    {%- for name in columns.keys() | sort -%}
+        {%- if (name.startswith('address_') or name.startswith('company_')) and name not in found -%}
+            {%- do found.append(name) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {%- for name in var('idstitch_passthrough_traits', []) -%}
+        {%- set snake = idstitch.snake_case(name) -%}
+        {%- if snake not in found -%}
+            {%- do found.append(snake) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {{- return(found) -}}
+{%- endmacro %}

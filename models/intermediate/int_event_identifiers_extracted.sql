@@ -1,0 +1,118 @@
+{#- One row per (event, candidate identifier value): which column it came from, its
+    type and normalised value, its 64-bit node id, or why it is no identifier
+    (rejection_reason; rejected rows keep the raw value so they can be counted and
+    shown, accepted rows do not). -#}
+{%- set id_traits = idstitch.id_trait_columns(idstitch.identifies_columns()) -%}
+{%- set user_id_is_email = idstitch.regexp_matches(idstitch.trim_whitespace('user_id'), idstitch.email_pattern()) -%}
+
+with
+
+events as (
+
+    select * from {{ ref('int_events_deduplicated') }}
+
+),
+
+identifies as (
+
+    select * from {{ ref('int_identifies_deduplicated') }}
+
+),
+
+candidates as (
+
+    select
+        event_type, event_id, event_at,
+        'anonymous_id' as source_column,
+        'anonymous_id' as identifier_type,
+        anonymous_id as raw_value,
+        {{ idstitch.normalise_identifier('anonymous_id', 'anonymous_id') }} as normalised_value
+    from events
+    where anonymous_id is not null
+
+    union all
+
+    select
+        event_type, event_id, event_at,
+        'user_id' as source_column,
+        case when {{ user_id_is_email }} then 'email' else 'external_id' end as identifier_type,
+        user_id as raw_value,
+        case
+            when {{ user_id_is_email }} then {{ idstitch.normalise_identifier('email', 'user_id') }}
+            else {{ idstitch.normalise_identifier('external_id', 'user_id') }}
+        end as normalised_value
+    from events
+    where user_id is not null
+
+    {#- Identify traits. A trait equal to what user_id already gave the event is not
+        emitted twice (user_id 83561 with external_id 83561 is one identifier). -#}
+    {%- for trait in ['external_id', 'email', 'phone'] + id_traits %}
+
+    union all
+
+    select
+        'identify' as event_type, event_id, event_at,
+        '{{ trait }}' as source_column,
+        '{{ trait }}' as identifier_type,
+        cast({{ trait }} as {{ dbt.type_string() }}) as raw_value,
+        {{ idstitch.normalise_identifier(trait, 'cast(' ~ trait ~ ' as ' ~ dbt.type_string() ~ ')') }}
+            as normalised_value
+    from identifies
+    where {{ trait }} is not null
+        {%- if trait == 'external_id' %}
+        and (
+            user_id is null or {{ user_id_is_email }}
+            or {{ idstitch.normalise_identifier('external_id', 'user_id') }}
+            <> {{ idstitch.normalise_identifier('external_id', 'cast(external_id as ' ~ dbt.type_string() ~ ')') }}
+        )
+        {%- elif trait == 'email' %}
+        and (
+            user_id is null or not {{ user_id_is_email }}
+            or {{ idstitch.normalise_identifier('email', 'user_id') }}
+            <> {{ idstitch.normalise_identifier('email', 'email') }}
+        )
+        {%- endif %}
+    {%- endfor %}
+
+),
+
+classified as (
+
+    select
+        event_type,
+        event_id,
+        event_at,
+        source_column,
+        identifier_type,
+        normalised_value,
+        raw_value,
+        case identifier_type
+            {%- for identifier_type in ['email', 'phone'] %}
+            when '{{ identifier_type }}' then {{ idstitch.rejection_reason(identifier_type, 'raw_value', 'normalised_value') }}
+            {%- endfor %}
+            else {{ idstitch.rejection_reason('other', 'raw_value', 'normalised_value') }}
+        end as rejection_reason
+    from candidates
+
+),
+
+final as (
+
+    select
+        event_type,
+        event_id,
+        event_at,
+        source_column,
+        identifier_type,
+        case when rejection_reason is null then normalised_value end as identifier_value,
+        case
+            when rejection_reason is null
+                then {{ idstitch.node_hash(dbt.concat(['identifier_type', "':'", 'normalised_value'])) }}
+        end as node_id,
+        rejection_reason,
+        case when rejection_reason is not null then raw_value end as rejected_value
+    from classified
+
+)
+
+select * from final

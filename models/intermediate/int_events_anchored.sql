@@ -1,0 +1,28 @@
+{#- Each event with at least one identifier, and its anchor: the smallest node id
+    among its identifiers. Linking every identifier of an event to the anchor gives
+    the same components as linking them all pairwise, with k - 1 edges instead of
+    k(k - 1) / 2. -#}
+
+with
+
+event_identifiers as (
+
+    select * from {{ ref('int_event_identifiers_extracted') }}
+    where rejection_reason is null
+
+),
+
+anchored as (
+
+    select
+        event_type,
+        event_id,
+        min(event_at) as event_at,
+        min(node_id) as anchor_node_id,
+        count(*) as identifier_count
+    from event_identifiers
+    group by event_type, event_id
+
+)
+
+select * from anchored

@@ -1,0 +1,31 @@
+{#- Every event that has an identifier, with the person it belongs to (all of an
+    event's identifiers are in one component, so its anchor decides). -#}
+
+with
+
+anchors as (
+
+    select * from {{ ref('int_events_anchored') }}
+
+),
+
+resolved as (
+
+    select * from {{ ref('int_identifiers_resolved') }}
+
+),
+
+attributed as (
+
+    select
+        anchors.event_type,
+        anchors.event_id,
+        anchors.event_at,
+        resolved.person_id
+    from anchors
+    inner join resolved
+        on anchors.anchor_node_id = resolved.node_id
+
+)
+
+select * from attributed

@@ -1,0 +1,47 @@
+{#- Every identify, track and page message once, with the columns that identify
+    its sender. Keyed by (event_type, event_id). -#}
+{%- set columns = ['event_id', 'event_at', 'received_at', 'anonymous_id', 'user_id'] -%}
+
+with
+
+identifies as (
+
+    select * from {{ ref('int_identifies_deduplicated') }}
+
+),
+
+tracks as (
+
+    select * from {{ ref('stg_idstitch__tracks') }}
+
+),
+
+pages as (
+
+    select * from {{ ref('stg_idstitch__pages') }}
+
+),
+
+tracks_deduplicated as (
+
+    {{ idstitch.deduplicate_events('tracks', columns) }}
+
+),
+
+pages_deduplicated as (
+
+    {{ idstitch.deduplicate_events('pages', columns) }}
+
+),
+
+unioned as (
+
+    select 'identify' as event_type, {{ columns | join(', ') }} from identifies
+    union all
+    select 'track' as event_type, {{ columns | join(', ') }} from tracks_deduplicated
+    union all
+    select 'page' as event_type, {{ columns | join(', ') }} from pages_deduplicated
+
+)
+
+select * from unioned

@@ -1,0 +1,80 @@
+{#- Every identifier with its person: the component's canonical identifier is the one
+    of highest precedence (var idstitch_identifier_precedence), of several of that
+    type the first seen, ties broken by the smaller value; person_id is the md5 of
+    'type:value' of the canonical identifier. -#}
+
+with
+
+identifiers as (
+
+    select * from {{ ref('int_identifiers_collected') }}
+
+),
+
+components as (
+
+    select * from {{ ref('int_identifiers_clustered') }}
+
+),
+
+with_component as (
+
+    select
+        identifiers.*,
+        coalesce(components.component_id, identifiers.node_id) as component_id,
+        {{ idstitch.identifier_precedence_rank('identifiers.identifier_type') }} as precedence_rank
+    from identifiers
+    left join components
+        on identifiers.node_id = components.node_id
+
+),
+
+ranked as (
+
+    select
+        *,
+        row_number() over (
+            partition by component_id
+            order by
+                precedence_rank asc,
+                {{ idstitch.binary_order('identifier_type') }} asc,
+                first_seen_at asc nulls last,
+                {{ idstitch.binary_order('identifier_value') }} asc
+        ) as canonical_rank
+    from with_component
+
+),
+
+canonical as (
+
+    select
+        component_id,
+        identifier_type as canonical_id_type,
+        identifier_value as canonical_id_value,
+        {{ idstitch.person_hash(dbt.concat(['identifier_type', "':'", 'identifier_value'])) }} as person_id
+    from ranked
+    where canonical_rank = 1
+
+),
+
+resolved as (
+
+    select
+        canonical.person_id,
+        ranked.node_id,
+        ranked.identifier_type,
+        ranked.identifier_value,
+        ranked.first_seen_at,
+        ranked.last_seen_at,
+        ranked.event_count,
+        ranked.component_id,
+        canonical.canonical_id_type,
+        canonical.canonical_id_value,
+        ranked.canonical_rank = 1 as is_canonical
+    from ranked
+    inner join canonical
+        on ranked.component_id = canonical.component_id
+
+)
+
+select * from resolved

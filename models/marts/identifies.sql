@@ -1,0 +1,76 @@
+{#- Every identify call once (deduplicated by message id), with its person, its
+    normalised identifiers and every trait column. -#}
+{%- set columns = idstitch.staged_identifies_columns() -%}
+{%- set id_traits = idstitch.id_trait_columns(idstitch.identifies_columns()) -%}
+{%- set normalised = ['external_id', 'email', 'phone'] + id_traits -%}
+
+with
+
+identifies as (
+
+    select * from {{ ref('int_identifies_deduplicated') }}
+
+),
+
+events as (
+
+    select * from {{ ref('int_events_attributed') }}
+    where event_type = 'identify'
+
+),
+
+event_identifiers as (
+
+    select * from {{ ref('int_event_identifiers_extracted') }}
+    where event_type = 'identify' and rejection_reason is null
+
+),
+
+identifiers_pivoted as (
+
+    select
+        event_id,
+        max(case when source_column = 'anonymous_id' then identifier_value end) as anonymous_id,
+        {#- a trait wins over the same type derived from user_id -#}
+        coalesce(
+            max(case when source_column = 'external_id' then identifier_value end),
+            max(case when source_column = 'user_id' and identifier_type = 'external_id' then identifier_value end)
+        ) as external_id,
+        coalesce(
+            max(case when source_column = 'email' then identifier_value end),
+            max(case when source_column = 'user_id' and identifier_type = 'email' then identifier_value end)
+        ) as email
+        {%- for trait in normalised if trait not in ['external_id', 'email'] %},
+        max(case when source_column = '{{ trait }}' then identifier_value end) as {{ adapter.quote(trait) }}
+        {%- endfor %}
+    from event_identifiers
+    group by event_id
+
+),
+
+final as (
+
+    select
+        identifies.event_id as id,
+        events.person_id,
+        identifies.user_id,
+        identifiers_pivoted.anonymous_id,
+        identifiers_pivoted.external_id,
+        identifiers_pivoted.email
+        {%- for trait in normalised if trait not in ['external_id', 'email'] %},
+        identifiers_pivoted.{{ adapter.quote(trait) }}
+        {%- endfor %},
+        identifies.event_at as {{ adapter.quote('timestamp') }},
+        identifies.received_at
+        {%- for name in columns[5:] if name not in normalised %},
+        identifies.{{ adapter.quote(name) }}
+        {%- endfor %}
+    from identifies
+    left join events
+        on identifies.event_id = events.event_id
+    left join identifiers_pivoted
+        on identifies.event_id = identifiers_pivoted.event_id
+
+)
+
+select * from final

@@ -1,0 +1,153 @@
+{#- What the build set aside and why, so nothing is dropped without a count:
+    messages without id, duplicate message ids, events without any identifier,
+    and every rejected identifier value by type and reason. -#}
+
+with
+
+identifies as (
+
+    select * from {{ ref('stg_idstitch__identifies') }}
+
+),
+
+tracks as (
+
+    select * from {{ ref('stg_idstitch__tracks') }}
+
+),
+
+pages as (
+
+    select * from {{ ref('stg_idstitch__pages') }}
+
+),
+
+events as (
+
+    select * from {{ ref('int_events_deduplicated') }}
+
+),
+
+anchors as (
+
+    select * from {{ ref('int_events_anchored') }}
+
+),
+
+event_identifiers as (
+
+    select * from {{ ref('int_event_identifiers_extracted') }}
+    where rejection_reason is not null
+
+),
+
+raw_rows as (
+
+    {%- for table in ['identifies', 'tracks', 'pages'] %}
+    {%- if not loop.first %}
+    union all
+    {%- endif %}
+    select
+        '{{ table }}' as table_name,
+        count(*) as row_count,
+        sum(case when event_id is null or {{ idstitch.trim_whitespace('event_id') }} = '' then 1 else 0 end)
+            as missing_id_count,
+        count(distinct event_id) as distinct_id_count
+    from {{ table }}
+    {%- endfor %}
+
+),
+
+kept_events as (
+
+    select
+        case event_type when 'identify' then 'identifies' when 'track' then 'tracks' else 'pages' end
+            as table_name,
+        count(*) as kept_count
+    from events
+    group by event_type
+
+),
+
+anchored_events as (
+
+    select
+        case event_type when 'identify' then 'identifies' when 'track' then 'tracks' else 'pages' end
+            as table_name,
+        count(*) as anchored_count
+    from anchors
+    group by event_type
+
+),
+
+table_checks as (
+
+    select
+        raw_rows.table_name,
+        'rows_read' as check_name,
+        cast(null as {{ dbt.type_string() }}) as identifier_type,
+        raw_rows.row_count as row_count,
+        cast(null as {{ dbt.type_string() }}) as example_value
+    from raw_rows
+    union all
+    select
+        raw_rows.table_name,
+        'missing_message_id_dropped',
+        null,
+        raw_rows.missing_id_count,
+        null
+    from raw_rows
+    union all
+    select
+        raw_rows.table_name,
+        'duplicate_message_id_dropped',
+        null,
+        raw_rows.row_count - raw_rows.missing_id_count - coalesce(kept_events.kept_count, 0),
+        null
+    from raw_rows
+    left join kept_events
+        on raw_rows.table_name = kept_events.table_name
+    union all
+    select
+        raw_rows.table_name,
+        'event_without_identifier',
+        null,
+        coalesce(kept_events.kept_count, 0) - coalesce(anchored_events.anchored_count, 0),
+        null
+    from raw_rows
+    left join kept_events
+        on raw_rows.table_name = kept_events.table_name
+    left join anchored_events
+        on raw_rows.table_name = anchored_events.table_name
+
+),
+
+rejected as (
+
+    select
+        case event_type when 'identify' then 'identifies' when 'track' then 'tracks' else 'pages' end
+            as table_name,
+        'identifier_rejected_' || rejection_reason as check_name,
+        identifier_type,
+        count(*) as row_count,
+        min(rejected_value) as example_value
+    from event_identifiers
+    group by event_type, rejection_reason, identifier_type
+
+),
+
+final as (
+
+    select
+        table_name, check_name, identifier_type,
+        cast(row_count as {{ dbt.type_bigint() }}) as row_count, example_value
+    from table_checks
+    union all
+    select
+        table_name, check_name, identifier_type,
+        cast(row_count as {{ dbt.type_bigint() }}) as row_count, example_value
+    from rejected
+
+)
+
+select * from final

@@ -1,0 +1,140 @@
+{#- One row per person with at least one identifier other than anonymous_id. -#}
+{%- set traits = idstitch.trait_columns(idstitch.identifies_columns()) -%}
+{%- set present = idstitch.staged_identifies_columns() -%}
+{%- set newest = ['identifies.event_at', 'identifies.received_at', 'identifies.event_id'] -%}
+
+with
+
+resolved as (
+
+    select * from {{ ref('int_identifiers_resolved') }}
+
+),
+
+events as (
+
+    select * from {{ ref('int_events_attributed') }}
+
+),
+
+identifies as (
+
+    select * from {{ ref('int_identifies_deduplicated') }}
+
+),
+
+persons as (
+
+    select
+        person_id,
+        min(canonical_id_type) as canonical_id_type,
+        min(canonical_id_value) as canonical_id_value,
+        sum(case when identifier_type = 'anonymous_id' then 1 else 0 end) as anonymous_id_count,
+        count(*) as identifier_count,
+        min(first_seen_at) as first_seen_at,
+        max(last_seen_at) as last_seen_at
+    from resolved
+    group by person_id
+    having sum(case when identifier_type <> 'anonymous_id' then 1 else 0 end) > 0
+
+),
+
+latest_identifiers as (
+
+    select
+        person_id,
+        identifier_type,
+        identifier_value,
+        row_number() over (
+            partition by person_id, identifier_type
+            order by last_seen_at desc nulls last, {{ idstitch.binary_order('identifier_value') }} asc
+        ) as recency_rank
+    from resolved
+    where identifier_type in ('external_id', 'email', 'phone')
+
+),
+
+contact as (
+
+    select
+        person_id,
+        max(case when identifier_type = 'external_id' then identifier_value end) as external_id,
+        max(case when identifier_type = 'email' then identifier_value end) as email,
+        max(case when identifier_type = 'phone' then identifier_value end) as phone
+    from latest_identifiers
+    where recency_rank = 1
+    group by person_id
+
+),
+
+event_counts as (
+
+    select
+        person_id,
+        sum(case when event_type = 'identify' then 1 else 0 end) as identify_count,
+        sum(case when event_type = 'track' then 1 else 0 end) as track_count,
+        sum(case when event_type = 'page' then 1 else 0 end) as page_count
+    from events
+    group by person_id
+
+),
+
+person_traits as (
+
+    select
+        events.person_id
+        {%- for trait in traits %},
+        {% if trait in present -%}
+            {{ idstitch.last_non_null('identifies.' ~ adapter.quote(trait), newest) }}
+        {%- else -%}
+            cast(null as {{ dbt.type_string() }})
+        {%- endif %} as {{ adapter.quote(trait) }}
+        {%- endfor %}
+    from identifies
+    inner join events
+        on
+            events.event_type = 'identify'
+            and identifies.event_id = events.event_id
+    group by events.person_id
+
+),
+
+final as (
+
+    select
+        persons.person_id,
+        persons.canonical_id_type,
+        persons.canonical_id_value,
+        contact.external_id,
+        contact.email,
+        contact.phone,
+        persons.anonymous_id_count,
+        persons.identifier_count,
+        persons.first_seen_at,
+        persons.last_seen_at,
+        coalesce(event_counts.identify_count, 0) as identify_count,
+        coalesce(event_counts.track_count, 0) as track_count,
+        coalesce(event_counts.page_count, 0) as page_count
+        {%- for trait in traits %},
+        {% if trait == 'name' -%}
+        coalesce(
+            person_traits.{{ adapter.quote('name') }},
+            nullif({{ idstitch.trim_whitespace(
+                "concat_ws(' ', person_traits." ~ adapter.quote('first_name') ~ ", person_traits." ~ adapter.quote('last_name') ~ ")"
+            ) }}, '')
+        ) as {{ adapter.quote('name') }}
+        {%- else -%}
+        person_traits.{{ adapter.quote(trait) }}
+        {%- endif %}
+        {%- endfor %}
+    from persons
+    left join contact
+        on persons.person_id = contact.person_id
+    left join event_counts
+        on persons.person_id = event_counts.person_id
+    left join person_traits
+        on persons.person_id = person_traits.person_id
+
+)
+
+select * from final
