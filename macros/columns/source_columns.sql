@@ -13,6 +13,18 @@
 {%- endmacro %}
 
 
+{% macro raw_relation(table_key) -%}
+    {#- Where source('idstitch', table_key) points, built from the same vars as
+        _staging__sources.yml (keep the two in step). Built here rather than with
+        source() so that unit tests, which replace sources, can still introspect. -#}
+    {{- return(api.Relation.create(
+        database=var('idstitch_source_database', target.database),
+        schema=var('idstitch_source_schema', target.schema ~ '_idstitch_raw'),
+        identifier=var('idstitch_' ~ table_key ~ '_table', table_key)
+    )) -}}
+{%- endmacro %}
+
+
 {% macro source_columns(table_key, required=[]) -%}
     {#- Returns {snake_name: [column names that mean it]} for source('idstitch', table_key).
         The snake_case spelling, when present, comes first so it wins in coalesce().
@@ -20,7 +32,7 @@
     {%- if not execute -%}
         {{- return({}) -}}
     {%- endif -%}
-    {%- set relation = source('idstitch', table_key) -%}
+    {%- set relation = idstitch.raw_relation(table_key) -%}
     {%- set found = adapter.get_relation(
         database=relation.database, schema=relation.schema, identifier=relation.identifier
     ) -%}

@@ -29,13 +29,13 @@ persons as (
         person_id,
         min(canonical_id_type) as canonical_id_type,
         min(canonical_id_value) as canonical_id_value,
-        sum(case when identifier_type = 'anonymous_id' then 1 else 0 end) as anonymous_id_count,
+        count(case when identifier_type = 'anonymous_id' then 1 end) as anonymous_id_count,
         count(*) as identifier_count,
         min(first_seen_at) as first_seen_at,
         max(last_seen_at) as last_seen_at
     from resolved
     group by person_id
-    having sum(case when identifier_type <> 'anonymous_id' then 1 else 0 end) > 0
+    having count(case when identifier_type <> 'anonymous_id' then 1 end) > 0
 
 ),
 
@@ -71,9 +71,9 @@ event_counts as (
 
     select
         person_id,
-        sum(case when event_type = 'identify' then 1 else 0 end) as identify_count,
-        sum(case when event_type = 'track' then 1 else 0 end) as track_count,
-        sum(case when event_type = 'page' then 1 else 0 end) as page_count
+        count(case when event_type = 'identify' then 1 end) as identify_count,
+        count(case when event_type = 'track' then 1 end) as track_count,
+        count(case when event_type = 'page' then 1 end) as page_count
     from events
     group by person_id
 
