@@ -1,0 +1,114 @@
+"""A short text summary of the last ``dbt build`` on DuckDB (used by ``make demo``)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+
+DEFAULT_DB = "idstitch.duckdb"
+
+
+class MissingBuildError(Exception):
+    """The database has no idstitch outputs: ``dbt build`` has not run there."""
+
+
+@dataclass
+class BuildSummary:
+    persons: int
+    known_persons: int
+    identifiers: int
+    identifiers_by_type: dict[str, int]
+    largest_person_id: str | None
+    largest_person_identifiers: int
+    rounds: int | None
+    components_seconds: float | None
+    set_aside: dict[str, int] = field(default_factory=dict)
+
+    def lines(self) -> list[str]:
+        out = [
+            f"persons:            {self.persons:,} ({self.known_persons:,} known, "
+            f"{self.persons - self.known_persons:,} anonymous-only)",
+            f"identifiers:        {self.identifiers:,}",
+        ]
+        for identifier_type, count in self.identifiers_by_type.items():
+            out.append(f"  {identifier_type:<20}{count:,}")
+        out.append(
+            f"largest component:  {self.largest_person_identifiers:,} identifiers "
+            f"(person {self.largest_person_id})"
+        )
+        if self.rounds is not None and self.components_seconds is not None:
+            out.append(f"components step:    {self.rounds} rounds, {self.components_seconds:.2f} s")
+        for check, count in self.set_aside.items():
+            out.append(f"set aside:          {count:,} {check.replace('_', ' ')}")
+        return out
+
+
+def default_db_path() -> Path:
+    return Path(os.environ.get("IDSTITCH_DUCKDB_PATH", DEFAULT_DB))
+
+
+def summarise(con: duckdb.DuckDBPyConnection, schema: str = "main") -> BuildSummary:
+    tables = {
+        row[0]
+        for row in con.execute(
+            "select table_name from information_schema.tables where table_schema = ?", [schema]
+        ).fetchall()
+    }
+    if not {"users", "user_identifiers"} <= tables:
+        raise MissingBuildError(f"no idstitch outputs in schema {schema!r}: run `dbt build` first")
+
+    def scalar(sql: str) -> object:
+        row = con.execute(sql).fetchone()
+        return None if row is None else row[0]
+
+    by_type = dict(
+        con.execute(
+            f"select identifier_type, count(*) from {schema}.user_identifiers "
+            "group by 1 order by 2 desc, 1"
+        ).fetchall()
+    )
+    largest = con.execute(
+        f"select person_id, count(*) from {schema}.user_identifiers "
+        "group by 1 order by 2 desc, 1 limit 1"
+    ).fetchone()
+    rounds: int | None = None
+    seconds: float | None = None
+    if "idstitch_component_rounds" in tables:
+        row = con.execute(
+            f"""
+            select max(case when phase = 'contract' then round_number end), sum(seconds)
+            from {schema}.idstitch_component_rounds
+            where invocation_id = (
+                select invocation_id from {schema}.idstitch_component_rounds
+                order by recorded_at desc limit 1
+            )
+            """
+        ).fetchone()
+        if row is not None:
+            rounds = int(row[0] or 0)
+            seconds = float(row[1] or 0.0)
+    set_aside: dict[str, int] = {}
+    if "idstitch_data_quality" in tables:
+        set_aside = {
+            str(check): int(count)
+            for check, count in con.execute(
+                f"select check_name, sum(row_count) from {schema}.idstitch_data_quality "
+                "where check_name <> 'rows_read' group by 1 having sum(row_count) > 0 order by 1"
+            ).fetchall()
+        }
+    return BuildSummary(
+        persons=int(
+            str(scalar(f"select count(distinct person_id) from {schema}.user_identifiers"))
+        ),
+        known_persons=int(str(scalar(f"select count(*) from {schema}.users"))),
+        identifiers=sum(by_type.values()),
+        identifiers_by_type=by_type,
+        largest_person_id=None if largest is None else str(largest[0]),
+        largest_person_identifiers=0 if largest is None else int(largest[1]),
+        rounds=rounds,
+        components_seconds=seconds,
+        set_aside=set_aside,
+    )
