@@ -1,0 +1,188 @@
+"""Run the idstitch dbt package end to end on raw tables written into a temporary DuckDB.
+
+    tables = {"identifies": [row, ...], "tracks": [...], "pages": [...]}
+    run = build_package(tables, tmp_path)          # writes raw.*, runs `dbt build`
+    rows = run.read("user_identifiers")             # list of dicts from schema main
+
+Rows are mappings of raw column name to value (str, datetime or None); a table's columns are
+the union of its rows' keys (plus the required ones), missing values are null. Timestamp
+columns (``timestamp``, ``received_at``) are written as TIMESTAMP, everything else VARCHAR.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+PROJECT_DIR = Path(__file__).resolve().parents[2]
+RAW_SCHEMA = "raw"
+OUTPUT_SCHEMA = "main"
+TIMESTAMP_COLUMNS = frozenset(["timestamp", "received_at"])
+LEADING_COLUMNS = ("id", "anonymous_id", "user_id", "timestamp", "received_at")
+TABLE_NAMES = ("identifies", "tracks", "pages")
+
+
+def dbt_executable() -> str:
+    beside = Path(sys.executable).parent / "dbt"
+    if beside.exists():
+        return str(beside)
+    found = shutil.which("dbt")
+    if found is None:
+        raise RuntimeError("dbt is not installed in this environment")
+    return found
+
+
+def _column_order(rows: Sequence[Mapping[str, Any]], extra: Iterable[str] = ()) -> list[str]:
+    names: dict[str, None] = {}
+    for row in rows:
+        for name in row:
+            names.setdefault(name, None)
+    for name in extra:
+        names.setdefault(name, None)
+    lead = [c for c in LEADING_COLUMNS if c in names]
+    return lead + sorted(c for c in names if c not in LEADING_COLUMNS)
+
+
+def _arrow_table(rows: Sequence[Mapping[str, Any]], columns: Sequence[str]) -> pa.Table:
+    arrays = {}
+    for name in columns:
+        values = [row.get(name) for row in rows]
+        kind = pa.timestamp("us") if name in TIMESTAMP_COLUMNS else pa.string()
+        arrays[name] = pa.array(values, type=kind)
+    return pa.table(arrays)
+
+
+def write_raw_tables(
+    db_path: Path,
+    tables: Mapping[str, Sequence[Mapping[str, Any]]],
+    schema: str = RAW_SCHEMA,
+    required: Iterable[str] = LEADING_COLUMNS,
+) -> None:
+    """Create ``schema.<table>`` for every table given (even empty) in a DuckDB file."""
+    required = list(required)
+    con = duckdb.connect(str(db_path))
+    try:
+        con.execute(f'create schema if not exists "{schema}"')
+        for name, rows in tables.items():
+            columns = _column_order(rows, required)
+            arrow = _arrow_table(rows, columns)
+            con.register("idstitch_raw_upload", arrow)
+            con.execute(f'drop table if exists "{schema}"."{name}"')
+            con.execute(f'create table "{schema}"."{name}" as select * from idstitch_raw_upload')
+            con.unregister("idstitch_raw_upload")
+    finally:
+        con.close()
+
+
+@dataclass
+class DbtRun:
+    db_path: Path
+    returncode: int
+    stdout: str
+    stderr: str
+    seconds: float
+
+    @property
+    def ok(self) -> bool:
+        return self.returncode == 0
+
+    def log_tail(self, lines: int = 60) -> str:
+        text = (self.stdout + "\n" + self.stderr).strip().splitlines()
+        return "\n".join(text[-lines:])
+
+    def read(self, table: str, schema: str = OUTPUT_SCHEMA) -> list[dict[str, Any]]:
+        return read_table(self.db_path, table, schema)
+
+
+def _plain(value: Any) -> Any:
+    """Timestamps come back naive UTC whatever type the model used."""
+    if isinstance(value, datetime) and value.tzinfo is not None:
+        return value.astimezone(UTC).replace(tzinfo=None)
+    return value
+
+
+def read_table(db_path: Path, table: str, schema: str = OUTPUT_SCHEMA) -> list[dict[str, Any]]:
+    con = duckdb.connect(str(db_path), read_only=True)
+    try:
+        con.execute("set timezone = 'UTC'")
+        cursor = con.execute(f'select * from "{schema}"."{table}"')
+        names = [d[0] for d in cursor.description]
+        return [
+            {n: _plain(v) for n, v in zip(names, row, strict=True)} for row in cursor.fetchall()
+        ]
+    finally:
+        con.close()
+
+
+def run_dbt(
+    db_path: Path,
+    work_dir: Path,
+    args: Sequence[str] = ("build",),
+    variables: Mapping[str, Any] | None = None,
+    select_excludes: Sequence[str] = ("resource_type:seed", "resource_type:unit_test"),
+    timeout: float = 900,
+) -> DbtRun:
+    """Run dbt against the project in the repository with the DuckDB file ``db_path``."""
+    merged_vars: dict[str, Any] = {
+        "idstitch_source_schema": RAW_SCHEMA,
+        "idstitch_demo_seeds": False,
+    }
+    merged_vars.update(variables or {})
+    command = [
+        dbt_executable(),
+        *args,
+        "--project-dir",
+        str(PROJECT_DIR),
+        "--profiles-dir",
+        str(PROJECT_DIR),
+        "--target-path",
+        str(work_dir / "target"),
+        "--log-path",
+        str(work_dir / "logs"),
+        "--vars",
+        json.dumps(merged_vars),
+    ]
+    if select_excludes:
+        command += ["--exclude", *select_excludes]
+    env = dict(os.environ)
+    env["IDSTITCH_DUCKDB_PATH"] = str(db_path)
+    env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")
+    env.pop("IDSTITCH_TARGET", None)
+    env.pop("IDSTITCH_DUCKDB_SCHEMA", None)
+    env["DBT_SEND_ANONYMOUS_USAGE_STATS"] = "false"
+    started = time.monotonic()
+    proc = subprocess.run(
+        command,
+        cwd=work_dir,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    return DbtRun(db_path, proc.returncode, proc.stdout, proc.stderr, time.monotonic() - started)
+
+
+def build_package(
+    tables: Mapping[str, Sequence[Mapping[str, Any]]],
+    work_dir: Path,
+    variables: Mapping[str, Any] | None = None,
+) -> DbtRun:
+    """Write the raw tables into ``work_dir/db.duckdb`` and run ``dbt build`` on them."""
+    work_dir.mkdir(parents=True, exist_ok=True)
+    db_path = work_dir / "db.duckdb"
+    full = {name: list(tables.get(name, [])) for name in TABLE_NAMES}
+    write_raw_tables(db_path, full)
+    return run_dbt(db_path, work_dir, variables=variables)
