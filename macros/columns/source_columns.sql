@@ -149,3 +149,11 @@
     {%- endfor -%}
     {{- return(found) -}}
 {%- endmacro %}
+
+
+{% macro select_list(items, trailing_comma=false) -%}
+    {#- Renders generated select items as one block: `a,\n b,\n c` (plus a trailing comma
+        when asked and the list is not empty), so models stay readable and lintable. -#}
+    {%- set separator = ',\n        ' -%}
+    {{- items | join(separator) -}}{{- ',' if trailing_comma and items | length > 0 -}}
+{%- endmacro %}

@@ -4,6 +4,15 @@
     shown, accepted rows do not). -#}
 {%- set id_traits = idstitch.id_trait_columns(idstitch.identifies_columns()) -%}
 {%- set user_id_is_email = idstitch.regexp_matches(idstitch.trim_whitespace('user_id'), idstitch.email_pattern()) -%}
+{#- A trait equal to what user_id already gave the event is not emitted twice. -#}
+{%- set not_from_user_id = {
+    'external_id': ' and (user_id is null or ' ~ user_id_is_email ~ ' or '
+        ~ idstitch.normalise_identifier('external_id', 'user_id') ~ ' <> '
+        ~ idstitch.normalise_identifier('external_id', 'cast(external_id as ' ~ dbt.type_string() ~ ')') ~ ')',
+    'email': ' and (user_id is null or not ' ~ user_id_is_email ~ ' or '
+        ~ idstitch.normalise_identifier('email', 'user_id') ~ ' <> '
+        ~ idstitch.normalise_identifier('email', 'email') ~ ')',
+} -%}
 
 with
 
@@ -58,20 +67,7 @@ candidates as (
         {{ idstitch.normalise_identifier(trait, 'cast(' ~ trait ~ ' as ' ~ dbt.type_string() ~ ')') }}
             as normalised_value
     from identifies
-    where {{ trait }} is not null
-        {%- if trait == 'external_id' %}
-        and (
-            user_id is null or {{ user_id_is_email }}
-            or {{ idstitch.normalise_identifier('external_id', 'user_id') }}
-            <> {{ idstitch.normalise_identifier('external_id', 'cast(external_id as ' ~ dbt.type_string() ~ ')') }}
-        )
-        {%- elif trait == 'email' %}
-        and (
-            user_id is null or not {{ user_id_is_email }}
-            or {{ idstitch.normalise_identifier('email', 'user_id') }}
-            <> {{ idstitch.normalise_identifier('email', 'email') }}
-        )
-        {%- endif %}
+    where {{ trait }} is not null{{ not_from_user_id.get(trait, '') }}
     {%- endfor %}
 
 ),
@@ -86,10 +82,9 @@ classified as (
         identifier_type,
         normalised_value,
         raw_value,
-        case identifier_type
-            {%- for identifier_type in ['email', 'phone'] %}
-            when '{{ identifier_type }}' then {{ idstitch.rejection_reason(identifier_type, 'raw_value', 'normalised_value') }}
-            {%- endfor %}
+        case
+            when identifier_type = 'phone'
+                then {{ idstitch.rejection_reason('phone', 'raw_value', 'normalised_value') }}
             else {{ idstitch.rejection_reason('other', 'raw_value', 'normalised_value') }}
         end as rejection_reason
     from candidates

@@ -33,4 +33,7 @@ edges as (
 
 )
 
-select node_a, node_b from edges
+select
+    node_a,
+    node_b
+from edges

@@ -3,6 +3,18 @@
 {%- set columns = idstitch.staged_identifies_columns() -%}
 {%- set id_traits = idstitch.id_trait_columns(idstitch.identifies_columns()) -%}
 {%- set normalised = ['external_id', 'email', 'phone'] + id_traits -%}
+{%- set pivoted = [] -%}
+{%- set pivoted_columns = [] -%}
+{%- for trait in normalised if trait not in ['external_id', 'email'] -%}
+{%- do pivoted.append(
+        "max(case when source_column = '" ~ trait ~ "' then identifier_value end) as " ~ adapter.quote(trait)
+    ) -%}
+{%- do pivoted_columns.append('identifiers_pivoted.' ~ adapter.quote(trait)) -%}
+{%- endfor -%}
+{%- set trait_columns = [] -%}
+{%- for name in columns[5:] if name not in normalised -%}
+{%- do trait_columns.append('identifies.' ~ adapter.quote(name)) -%}
+{%- endfor -%}
 
 with
 
@@ -31,7 +43,8 @@ identifiers_pivoted as (
     select
         event_id,
         max(case when source_column = 'anonymous_id' then identifier_value end) as anonymous_id,
-        {#- a trait wins over the same type derived from user_id -#}
+        {{ idstitch.select_list(pivoted, trailing_comma=true) }}
+        {#- a trait wins over the same type derived from user_id #}
         coalesce(
             max(case when source_column = 'external_id' then identifier_value end),
             max(case when source_column = 'user_id' and identifier_type = 'external_id' then identifier_value end)
@@ -40,9 +53,6 @@ identifiers_pivoted as (
             max(case when source_column = 'email' then identifier_value end),
             max(case when source_column = 'user_id' and identifier_type = 'email' then identifier_value end)
         ) as email
-        {%- for trait in normalised if trait not in ['external_id', 'email'] %},
-        max(case when source_column = '{{ trait }}' then identifier_value end) as {{ adapter.quote(trait) }}
-        {%- endfor %}
     from event_identifiers
     group by event_id
 
@@ -56,15 +66,11 @@ final as (
         identifies.user_id,
         identifiers_pivoted.anonymous_id,
         identifiers_pivoted.external_id,
-        identifiers_pivoted.email
-        {%- for trait in normalised if trait not in ['external_id', 'email'] %},
-        identifiers_pivoted.{{ adapter.quote(trait) }}
-        {%- endfor %},
+        identifiers_pivoted.email,
+        {{ idstitch.select_list(pivoted_columns, trailing_comma=true) }}
         identifies.event_at as {{ adapter.quote('timestamp') }},
+        {{ idstitch.select_list(trait_columns, trailing_comma=true) }}
         identifies.received_at
-        {%- for name in columns[5:] if name not in normalised %},
-        identifies.{{ adapter.quote(name) }}
-        {%- endfor %}
     from identifies
     left join events
         on identifies.event_id = events.event_id

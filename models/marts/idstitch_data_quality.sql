@@ -86,34 +86,34 @@ table_checks as (
         raw_rows.table_name,
         'rows_read' as check_name,
         cast(null as {{ dbt.type_string() }}) as identifier_type,
-        raw_rows.row_count as row_count,
+        raw_rows.row_count,
         cast(null as {{ dbt.type_string() }}) as example_value
     from raw_rows
     union all
     select
         raw_rows.table_name,
-        'missing_message_id_dropped',
-        null,
-        raw_rows.missing_id_count,
-        null
+        'missing_message_id_dropped' as check_name,
+        null as identifier_type,
+        raw_rows.missing_id_count as row_count,
+        null as example_value
     from raw_rows
     union all
     select
         raw_rows.table_name,
-        'duplicate_message_id_dropped',
-        null,
-        raw_rows.row_count - raw_rows.missing_id_count - coalesce(kept_events.kept_count, 0),
-        null
+        'duplicate_message_id_dropped' as check_name,
+        null as identifier_type,
+        raw_rows.row_count - raw_rows.missing_id_count - coalesce(kept_events.kept_count, 0) as row_count,
+        null as example_value
     from raw_rows
     left join kept_events
         on raw_rows.table_name = kept_events.table_name
     union all
     select
         raw_rows.table_name,
-        'event_without_identifier',
-        null,
-        coalesce(kept_events.kept_count, 0) - coalesce(anchored_events.anchored_count, 0),
-        null
+        'event_without_identifier' as check_name,
+        null as identifier_type,
+        coalesce(kept_events.kept_count, 0) - coalesce(anchored_events.anchored_count, 0) as row_count,
+        null as example_value
     from raw_rows
     left join kept_events
         on raw_rows.table_name = kept_events.table_name

@@ -2,6 +2,24 @@
 {%- set traits = idstitch.trait_columns(idstitch.identifies_columns()) -%}
 {%- set present = idstitch.staged_identifies_columns() -%}
 {%- set newest = ['identifies.event_at', 'identifies.received_at', 'identifies.event_id'] -%}
+{%- set full_name = "nullif(" ~ idstitch.trim_whitespace(
+    "concat_ws(' ', person_traits." ~ adapter.quote('first_name') ~ ", person_traits." ~ adapter.quote('last_name') ~ ")"
+) ~ ", '')" -%}
+{%- set newest_traits = [] -%}
+{%- set final_traits = [] -%}
+{%- for trait in traits -%}
+{%- set quoted = adapter.quote(trait) -%}
+{%- if trait in present -%}
+{%- do newest_traits.append(idstitch.last_non_null('identifies.' ~ quoted, newest) ~ ' as ' ~ quoted) -%}
+{%- else -%}
+{%- do newest_traits.append('cast(null as ' ~ dbt.type_string() ~ ') as ' ~ quoted) -%}
+{%- endif -%}
+{%- if trait == 'name' -%}
+{%- do final_traits.append('coalesce(person_traits.' ~ quoted ~ ', ' ~ full_name ~ ') as ' ~ quoted) -%}
+{%- else -%}
+{%- do final_traits.append('person_traits.' ~ quoted) -%}
+{%- endif -%}
+{%- endfor -%}
 
 with
 
@@ -82,14 +100,8 @@ event_counts as (
 person_traits as (
 
     select
+        {{ idstitch.select_list(newest_traits, trailing_comma=true) }}
         events.person_id
-        {%- for trait in traits %},
-        {% if trait in present -%}
-            {{ idstitch.last_non_null('identifies.' ~ adapter.quote(trait), newest) }}
-        {%- else -%}
-            cast(null as {{ dbt.type_string() }})
-        {%- endif %} as {{ adapter.quote(trait) }}
-        {%- endfor %}
     from identifies
     inner join events
         on
@@ -114,19 +126,8 @@ final as (
         persons.last_seen_at,
         coalesce(event_counts.identify_count, 0) as identify_count,
         coalesce(event_counts.track_count, 0) as track_count,
+        {{ idstitch.select_list(final_traits, trailing_comma=true) }}
         coalesce(event_counts.page_count, 0) as page_count
-        {%- for trait in traits %},
-        {% if trait == 'name' -%}
-        coalesce(
-            person_traits.{{ adapter.quote('name') }},
-            nullif({{ idstitch.trim_whitespace(
-                "concat_ws(' ', person_traits." ~ adapter.quote('first_name') ~ ", person_traits." ~ adapter.quote('last_name') ~ ")"
-            ) }}, '')
-        ) as {{ adapter.quote('name') }}
-        {%- else -%}
-        person_traits.{{ adapter.quote(trait) }}
-        {%- endif %}
-        {%- endfor %}
     from persons
     left join contact
         on persons.person_id = contact.person_id

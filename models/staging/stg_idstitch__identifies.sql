@@ -1,6 +1,10 @@
 {#- Every identify call with its columns under their snake_case names (camelCase
     spellings merged in), the event columns cast, nothing filtered. -#}
 {%- set columns = idstitch.identifies_columns() -%}
+{%- set traits = [] -%}
+{%- for name in idstitch.staged_identifies_columns()[5:] -%}
+{%- do traits.append(idstitch.source_column(columns, name) ~ ' as ' ~ adapter.quote(name)) -%}
+{%- endfor -%}
 
 {%- if var('idstitch_demo_seeds', true) %}
 -- depends_on: {{ ref('demo_identifies') }}
@@ -20,10 +24,8 @@ renamed as (
         {{ idstitch.source_column(columns, 'anonymous_id', dbt.type_string()) }} as anonymous_id,
         {{ idstitch.source_column(columns, 'user_id', dbt.type_string()) }} as user_id,
         {{ idstitch.source_column(columns, 'timestamp', dbt.type_timestamp()) }} as event_at,
+        {{ idstitch.select_list(traits, trailing_comma=true) }}
         {{ idstitch.source_column(columns, 'received_at', dbt.type_timestamp()) }} as received_at
-        {%- for name in idstitch.staged_identifies_columns()[5:] %},
-        {{ idstitch.source_column(columns, name) }} as {{ adapter.quote(name) }}
-        {%- endfor %}
     from source
 
 )
