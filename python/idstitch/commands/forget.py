@@ -1,0 +1,59 @@
+"""``idstitch forget``: the right to be forgotten for one person, all or nothing."""
+
+from __future__ import annotations
+
+import argparse
+
+from idstitch import privacy
+from idstitch.commands.decrypt import add_connection_arguments, open_connection, user_errors
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    parser = subparsers.add_parser(
+        "forget",
+        help="forget a person: destroy their data key and suppress their identifiers",
+        description="Finds the person with the identifier, deletes their data key (so every "
+        "copy of their encrypted data becomes unreadable), and records keyed hashes of all "
+        "their identifiers so the next dbt build drops them. One transaction: on any error "
+        "nothing changes. Needs the master key (IDSTITCH_MASTER_KEY or "
+        "IDSTITCH_MASTER_KEY_FILE).",
+    )
+    parser.add_argument(
+        "--identifier",
+        required=True,
+        metavar="TYPE:VALUE",
+        help="e.g. email:jane@example.com, phone:+1 555 0100, external_id:83561, zendesk_id:42 "
+        "(normalised like the models: email trimmed and lower-cased, phone digits only)",
+    )
+    parser.add_argument(
+        "--dry-run", action="store_true", help="show what would be forgotten; change nothing"
+    )
+    add_connection_arguments(parser)
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    con = open_connection(args, read_only=args.dry_run)
+    try:
+        with user_errors():
+            report = privacy.forget(con, args.identifier, dry_run=args.dry_run)
+    finally:
+        con.close()
+    if report.already_forgotten:
+        print(
+            f"person {report.person_id} was already forgotten at {report.forgotten_at} "
+            "(UTC); nothing to do"
+        )
+        return 0
+    verb = "would forget" if report.dry_run else "forgot"
+    print(f"{verb} person {report.person_id} (found by {report.identifier_type})")
+    print(f"  data keys destroyed: {report.keys_destroyed}")
+    print(f"  identifiers suppressed: {report.identifiers_suppressed}")
+    if not report.dry_run:
+        if report.keys_destroyed == 0:
+            print("  note: the person had no data key; their outputs were not encrypted")
+        print(
+            "next: run `dbt build` to drop the person from the outputs, and delete them from "
+            "the raw tables at the source"
+        )
+    return 0

@@ -1,0 +1,344 @@
+"""idstitch encryption functions for DuckDB, and the dbt-duckdb plugin that installs them.
+
+Enabling it (profile, under the duckdb output)::
+
+    plugins:
+      - module: idstitch.duckdb_plugin
+        config:                        # all optional
+          keystore_schema: idstitch_keystore   # schema, or catalog.schema
+          keystore_path: keys.duckdb           # separate key store file (recommended)
+          ensure_keystore: true                # create tables + index key on connect
+
+With ``keystore_path`` the file is attached as database ``idstitch_keys`` and the
+tables live in ``idstitch_keys.main`` (or ``idstitch_keys.<keystore_schema>``); do
+not also list it under the profile's ``attach:``. The master key is read from
+``IDSTITCH_MASTER_KEY`` / ``IDSTITCH_MASTER_KEY_FILE`` (see :mod:`idstitch.crypto`)
+when a function first needs it, never at import; a connection opens without it,
+so ``dbt debug``/``compile`` work with no key, and the first function call that
+needs it fails with a clear message. On connect the plugin creates the key store
+tables and, if the master key is available, the index key.
+
+SQL functions (scalar, vectorised Arrow UDFs; every argument and result VARCHAR)
+---------------------------------------------------------------------------------
+
+``idstitch_new_wrapped_key(person_id)``
+    A new random data key for ``person_id``, wrapped under the master key
+    (``k1:...``). Non-deterministic: registered with side effects so DuckDB never
+    folds or deduplicates calls.
+``idstitch_encrypt(wrapped_key, person_id, column_name, value)``
+    ``e1:`` ciphertext of ``value`` bound to (person, column). ``value`` NULL ->
+    NULL. A non-NULL value with a NULL ``wrapped_key`` is an *error* (a person
+    without a key would otherwise silently lose the value).
+``idstitch_decrypt(wrapped_key, person_id, column_name, ciphertext)``
+    Plaintext. ``ciphertext`` NULL -> NULL; ``wrapped_key`` NULL -> NULL (the key
+    was destroyed: the person was forgotten). A value that fails authentication
+    (altered, or copied from another person/column) or is not ``e1:`` text is an
+    error naming the column; never garbage.
+``idstitch_hmac(wrapped_index_key, identifier_type, identifier_value)``
+    ``h1:<64 hex>``: HMAC-SHA256 under the index key of ``"<type>:<value>"``.
+    ``identifier_value`` must already be normalised (the models' rules); NULL ->
+    NULL. Deterministic: the same identifier always gives the same hash, across
+    builds and master key rotations.
+
+Errors never include keys, plaintexts or ciphertexts. Unwrapped keys are cached
+per process (:class:`idstitch.crypto.KeyCache`), keyed by wrapped text and person.
+
+SQL integration contract for the models
+---------------------------------------
+
+``ks`` below is the key store location, ``ik`` the wrapped index key. The four
+key store tables are dbt *sources* (``idstitch_keystore``: ``data_keys``,
+``index_keys``, ``suppressions``; the plugin creates them before any model runs);
+no model ever creates, replaces or deletes them except through the statements
+below.
+
+1. Index key, as a scalar subquery (or a one-row CTE cross-joined)::
+
+       (select wrapped_key from ks.index_keys where key_name = 'identifier_index')
+
+2. Suppression -- remove forgotten identifiers *before* stitching. Compute the
+   hash of every distinct normalised identifier once and drop the suppressed ones
+   (as graph nodes, and their event links), e.g. in the identifier extraction::
+
+       where idstitch_hmac(ik, identifier_type, identifier_value)
+             not in (select identifier_hash from ks.suppressions)
+
+   Every identifier the person had is suppressed, so the person disappears from
+   every output on the next build and cannot come back from old raw events. An
+   event that also carries a *new* identifier (say a fresh anonymous_id) keeps
+   that one, as a new, separate person. Report the number of suppressed
+   identifiers/events in ``idstitch_data_quality`` (nothing dropped silently).
+   (Dropping whole persons whose component contains a suppressed hash, the other
+   option, wrongly deletes an unrelated person who later shares a device or
+   anonymous_id with a forgotten one, so it is not the contract.)
+
+3. Data keys -- before any encrypted model, one key per current person (a
+   pre-hook of the first encrypted mart, or an operation in ``on-run-start``
+   ordered after the graph): ::
+
+       insert into ks.data_keys (person_id, wrapped_key, created_at)
+       select persons.person_id, idstitch_new_wrapped_key(persons.person_id),
+              cast(timezone('UTC', now()) as timestamp)
+       from (select distinct person_id from <int_identifiers_resolved>) as persons
+       anti join ks.data_keys as keys on keys.person_id = persons.person_id
+
+4. Encrypted marts join the keys and wrap each personal column::
+
+       inner join ks.data_keys as k on k.person_id = x.person_id
+       ... idstitch_encrypt(k.wrapped_key, x.person_id, 'email', cast(x.email as varchar))
+           as email
+
+   ``column_name`` is the output column's name (it is bound into the
+   ciphertext; :func:`idstitch.privacy.read_table` passes the column name).
+   Personal columns: in ``users`` -- ``canonical_id_value``, ``external_id``,
+   ``email``, ``phone`` and every trait column (reserved traits, ``address_*``,
+   pass-through traits); in ``identifies`` -- the normalised identifiers and
+   every trait column. ``person_id``, ``canonical_id_type``, counts and
+   ``*_seen_at`` stay plain. Intermediate models that hold plaintext must not
+   persist (ephemeral/views, or dropped at the end of the run), otherwise the
+   warehouse keeps a readable copy that forgetting does not reach.
+
+5. ``user_identifiers.identifier_value`` for the hashed types -- ``email`` and
+   ``phone`` by default, extended by a var (e.g. ``idstitch_hashed_identifier_types``)
+   -- is ``idstitch_hmac(ik, identifier_type, identifier_value)``. ``external_id``,
+   ``anonymous_id`` and other ``*_id`` values stay plain by default: they are
+   opaque system ids that analysts join raw events on. Python tells hashed from
+   plain values by the ``h1:`` prefix, so the var need not be shared with it.
+
+6. Stale keys -- when a person's id changes (a higher-precedence identifier or a
+   merge), the old id's key is orphaned. Delete keys of person ids that no longer
+   exist once the marts are rebuilt (``on-run-end``, only when the marts
+   succeeded), so that forgetting a person leaves no older key behind::
+
+       delete from ks.data_keys
+       where person_id not in (select distinct person_id from <int_identifiers_resolved>)
+
+   (:func:`idstitch.privacy.prune_orphan_keys` does the same from Python.)
+
+Encryption is DuckDB-only: these are Python UDFs, so Postgres and Spark targets
+need their own implementation of the same formats (AES-256-GCM, the AAD and text
+layouts in :mod:`idstitch.crypto`) before they can produce encrypted marts.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+from duckdb.func import ARROW, SPECIAL
+
+from idstitch.crypto import (
+    NONCE_BYTES,
+    KeyCache,
+    MasterKey,
+    MasterKeyError,
+    MasterKeySource,
+    MissingDataKeyError,
+    decrypt_value,
+    encrypt_value,
+    identifier_hash,
+    master_key_source,
+    new_wrapped_data_key,
+)
+from idstitch.keystore import (
+    DEFAULT_KEYSTORE_SCHEMA,
+    KEYSTORE_ALIAS,
+    attach_keystore,
+    ensure_keystore,
+)
+
+FUNCTION_NAMES = (
+    "idstitch_new_wrapped_key",
+    "idstitch_encrypt",
+    "idstitch_decrypt",
+    "idstitch_hmac",
+)
+
+_PROCESS_CACHE = KeyCache()
+
+
+def _strings(array: Any) -> list[str | None]:
+    # to_numpy(...).tolist() is an order of magnitude faster than to_pylist() here.
+    values: list[str | None] = array.to_numpy(zero_copy_only=False).tolist()
+    return values
+
+
+class _Functions:
+    """The UDF bodies, bound to one master key source and one key cache."""
+
+    def __init__(self, source: MasterKeySource, cache: KeyCache) -> None:
+        self._source = source
+        self._cache = cache
+
+    def _master(self) -> MasterKey:
+        return self._source()
+
+    def new_wrapped_key(self, person_ids: Any) -> pa.Array:
+        ids = _strings(person_ids)
+        out: list[str | None] = []
+        master: MasterKey | None = None
+        for pid in ids:
+            if pid is None:
+                out.append(None)
+                continue
+            master = master or self._master()
+            out.append(new_wrapped_data_key(master, pid))
+        return pa.array(out, type=pa.string())
+
+    def encrypt(self, wrapped: Any, person_ids: Any, columns: Any, values: Any) -> pa.Array:
+        keys, ids, cols, vals = (_strings(a) for a in (wrapped, person_ids, columns, values))
+        nonces = os.urandom(NONCE_BYTES * len(vals))
+        out: list[str | None] = []
+        master: MasterKey | None = None
+        for i, (wk, pid, col, val) in enumerate(zip(keys, ids, cols, vals, strict=True)):
+            if val is None:
+                out.append(None)
+                continue
+            if col is None or pid is None:
+                raise ValueError("idstitch_encrypt: person_id and column_name must not be NULL")
+            if wk is None:
+                raise MissingDataKeyError(
+                    f"idstitch_encrypt: person {pid!r} has no data key (column {col!r}); "
+                    "insert the missing keys into data_keys before building encrypted models"
+                )
+            master = master or self._master()
+            aead = self._cache.data_key(master, pid, wk)
+            nonce = nonces[i * NONCE_BYTES : (i + 1) * NONCE_BYTES]
+            out.append(encrypt_value(aead, pid, col, val, nonce))
+        return pa.array(out, type=pa.string())
+
+    def decrypt(self, wrapped: Any, person_ids: Any, columns: Any, texts: Any) -> pa.Array:
+        keys, ids, cols, vals = (_strings(a) for a in (wrapped, person_ids, columns, texts))
+        out: list[str | None] = []
+        master: MasterKey | None = None
+        for wk, pid, col, text in zip(keys, ids, cols, vals, strict=True):
+            if text is None or wk is None:
+                out.append(None)
+                continue
+            if col is None or pid is None:
+                raise ValueError("idstitch_decrypt: person_id and column_name must not be NULL")
+            master = master or self._master()
+            out.append(decrypt_value(self._cache.data_key(master, pid, wk), pid, col, text))
+        return pa.array(out, type=pa.string())
+
+    def hmac(self, wrapped_index: Any, types: Any, values: Any) -> pa.Array:
+        keys, kinds, vals = (_strings(a) for a in (wrapped_index, types, values))
+        out: list[str | None] = []
+        master: MasterKey | None = None
+        for wk, kind, val in zip(keys, kinds, vals, strict=True):
+            if val is None:
+                out.append(None)
+                continue
+            if kind is None:
+                raise ValueError("idstitch_hmac: identifier_type must not be NULL")
+            if wk is None:
+                raise MissingDataKeyError(
+                    "idstitch_hmac: no index key (the wrapped index key is NULL); the key "
+                    "store has none yet: connect once with the master key set so the plugin "
+                    "creates it"
+                )
+            master = master or self._master()
+            out.append(identifier_hash(self._cache.index_key(master, wk), kind, val))
+        return pa.array(out, type=pa.string())
+
+
+def register_functions(
+    con: duckdb.DuckDBPyConnection,
+    master_key: MasterKey | None = None,
+    *,
+    cache: KeyCache | None = None,
+) -> None:
+    """Register the ``idstitch_*`` SQL functions on ``con`` (idempotent).
+
+    ``master_key`` fixes the key for these functions; by default they read the
+    environment each time they need it (once per batch of rows).
+    """
+    fns = _Functions(master_key_source(master_key), cache or _PROCESS_CACHE)
+    v = "VARCHAR"
+    specs: list[tuple[str, Any, list[str], bool]] = [
+        ("idstitch_new_wrapped_key", fns.new_wrapped_key, [v], True),
+        ("idstitch_encrypt", fns.encrypt, [v, v, v, v], False),
+        ("idstitch_decrypt", fns.decrypt, [v, v, v, v], False),
+        ("idstitch_hmac", fns.hmac, [v, v, v], False),
+    ]
+    existing = {
+        row[0]
+        for row in con.execute(
+            "select function_name from duckdb_functions() where function_name like 'idstitch_%'"
+        ).fetchall()
+    }
+    for name, body, params, side_effects in specs:
+        if name in existing:
+            con.remove_function(name)
+        con.create_function(
+            name,
+            body,
+            params,  # type: ignore[arg-type]
+            v,
+            type=ARROW,
+            null_handling=SPECIAL,
+            side_effects=side_effects,
+        )
+
+
+def configure(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    keystore_schema: str | None = None,
+    keystore_path: str | None = None,
+    ensure: bool = True,
+    master_key: MasterKey | None = None,
+) -> str:
+    """Register the functions, attach/create the key store; return its location."""
+    register_functions(con, master_key)
+    if keystore_path:
+        location = attach_keystore(con, keystore_path)
+        if keystore_schema:
+            location = f"{KEYSTORE_ALIAS}.{keystore_schema.split('.')[-1]}"
+    else:
+        location = keystore_schema or DEFAULT_KEYSTORE_SCHEMA
+    if ensure:
+        try:
+            ensure_keystore(con, location, master_key)
+        except MasterKeyError:
+            # No master key at connect time: tables only. Functions that need the key
+            # fail with the same clear message when they are called.
+            ensure_keystore(con, location, master_key, create_index_key=False)
+    return location
+
+
+def _make_plugin_class() -> type:
+    # Imported only when dbt asks for ``Plugin``: importing dbt costs over a second,
+    # which the CLI and the Python API should not pay.
+    from dbt.adapters.duckdb.plugins import BasePlugin
+
+    class Plugin(BasePlugin):
+        """dbt-duckdb plugin: installs the idstitch functions on every connection."""
+
+        def initialize(self, plugin_config: dict[str, Any]) -> None:
+            schema = plugin_config.get("keystore_schema")
+            path = plugin_config.get("keystore_path")
+            self.keystore_schema: str | None = str(schema) if schema else None
+            self.keystore_path: str | None = str(path) if path else None
+            ensure = plugin_config.get("ensure_keystore", True)
+            self.ensure_keystore = str(ensure).strip().lower() not in ("false", "0", "no")
+
+        def configure_connection(self, conn: duckdb.DuckDBPyConnection) -> None:
+            configure(
+                conn,
+                keystore_schema=self.keystore_schema,
+                keystore_path=self.keystore_path,
+                ensure=self.ensure_keystore,
+            )
+
+    return Plugin
+
+
+def __getattr__(name: str) -> Any:
+    if name == "Plugin":
+        plugin = _make_plugin_class()
+        globals()["Plugin"] = plugin
+        return plugin
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
