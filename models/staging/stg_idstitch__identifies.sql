@@ -6,7 +6,7 @@
 {%- do traits.append(idstitch.source_column(columns, name) ~ ' as ' ~ adapter.quote(name)) -%}
 {%- endfor -%}
 
-{%- if var('idstitch_demo_seeds', true) %}
+{%- if var('idstitch_demo_seeds', target.profile_name == 'idstitch') %}
 -- depends_on: {{ ref('demo_identifies') }}
 {%- endif %}
 with
