@@ -30,7 +30,8 @@ Where rows go (one row per message, the way a Segment warehouse writes them):
   page view) with ``name`` (top-level, else ``properties.name``, else
   ``context.page.name``), ``category``, and ``path``, ``url``, ``title``,
   ``referrer``, ``search`` from ``properties``, else ``context.page``.
-* Every table gets ``id``, ``anonymous_id``, ``user_id``, ``timestamp``,
+* All three tables are created when missing (even empty: dbt needs them all).
+  Every table gets ``id``, ``anonymous_id``, ``user_id``, ``timestamp``,
   ``received_at``, ``sent_at``, ``original_timestamp`` and ``context`` (the
   message's context as JSON text); ``tracks`` and ``pages`` also
   ``properties`` (JSON text). A top-level ``traits`` on a track or page call
@@ -255,6 +256,21 @@ def parse_timestamp(value: Any, field_name: str) -> int | None:
     if not isinstance(value, str):
         raise Reject("wrong_type", f"{field_name} must be an ISO-8601 string, got {_kind(value)}")
     text = value.strip()
+    try:
+        moment = datetime.fromisoformat(text)
+        if moment.tzinfo is not None:
+            moment = moment.astimezone(UTC).replace(tzinfo=None)
+    except ValueError:
+        moment = _parse_timestamp_slow(text, field_name)
+    except OverflowError as exc:
+        raise Reject("bad_timestamp", f"{field_name} {text[:60]!r}: {exc}") from None
+    delta = moment - _EPOCH
+    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+
+
+def _parse_timestamp_slow(text: str, field_name: str) -> datetime:
+    """ISO-8601 forms ``datetime.fromisoformat`` refuses (``,`` fractions, lower-case
+    ``t``/``z``, a space before the offset)."""
     match = _TS_RE.fullmatch(text)
     if match is None:
         raise Reject("bad_timestamp", f"{field_name} is not an ISO-8601 timestamp: {text[:60]!r}")
@@ -276,8 +292,7 @@ def parse_timestamp(value: Any, field_name: str) -> int | None:
             moment = moment - offset if sign == "+" else moment + offset
     except (ValueError, OverflowError) as exc:
         raise Reject("bad_timestamp", f"{field_name} {text[:60]!r}: {exc}") from None
-    delta = moment - _EPOCH
-    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+    return moment
 
 
 def parse_epoch_ms(value: Any, field_name: str) -> int:
@@ -310,8 +325,11 @@ def _id_like(name: str) -> bool:
     return name == "id" or name.endswith("_id")
 
 
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+
+
 def _json_text(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return _ENCODER.encode(value)
 
 
 def scalar_text(value: Any, name: str) -> str | None:
@@ -350,12 +368,12 @@ def _object(value: Any, field_name: str) -> dict[str, Any]:
     return value
 
 
-def _first(msg: dict[str, Any], *keys: str) -> Any:
-    for key in keys:
-        value = msg.get(key)
-        if value is not None:
-            return value
-    return None
+def _first(msg: dict[str, Any], key: str, other: str | None = None) -> Any:
+    """``msg[key]``, else ``msg[other]`` (the snake_case spelling), else ``None``."""
+    value = msg.get(key)
+    if value is None and other is not None:
+        value = msg.get(other)
+    return value
 
 
 def message_hash(msg: Any) -> str:
@@ -548,9 +566,6 @@ class _Converter:
         event_id = id_text(msg.get("id"), "id")
         if _blank(event_id):
             event_id = message_hash(msg)
-        if msg.get("ts") is None:
-            raise Reject("missing_timestamp", "Inngest event without ts")
-        timestamp = parse_epoch_ms(msg["ts"], "ts")
         traits = self.traits(user, "user")
         if not any(
             not _blank(value)
@@ -561,6 +576,9 @@ class _Converter:
                 "no_identifier",
                 "Inngest event without a user identifier (external_id, email, phone or *_id)",
             )
+        if msg.get("ts") is None:
+            raise Reject("missing_timestamp", "Inngest event without ts")
+        timestamp = parse_epoch_ms(msg["ts"], "ts")
         user_id = traits.get("external_id")
         if _blank(user_id):
             user_id = None if _blank(traits.get("email")) else traits.get("email")
@@ -724,9 +742,12 @@ def _read_document(handle: IO[bytes]) -> Iterator[_Record]:
         except (ValueError, RecursionError) as exc:
             detail = str(exc)[:200] if isinstance(exc, ValueError) else "nested too deeply"
             rest = len(text) - pos
+            where, start = line, pos
+            if isinstance(exc, json.JSONDecodeError):
+                where, start = exc.lineno, text.rfind("\n", pos, exc.pos) + 1 or pos
             yield _Record(
-                line,
-                text[pos : pos + EXCERPT_BYTES],
+                where,
+                text[start : start + EXCERPT_BYTES],
                 error=Reject(
                     "malformed_json",
                     f"{detail}; the rest of the file ({rest:,} characters) was not loaded",
@@ -909,6 +930,13 @@ class _Table:
                 self.columns[column.lower()] = (column, self._new_type(column))
         return self.columns
 
+    def ensure_exists(self) -> None:
+        """Create the table with its core columns if it is not there (dbt needs all three)."""
+        if self.columns is None:
+            self.columns = self._describe()
+        if not self.columns:
+            self._ensure_columns(list(CORE_COLUMNS[self.name]))
+
     def flush(self) -> tuple[int, int]:
         """Insert the pending rows; returns (written, skipped as duplicates)."""
         rows = list(self.rows.values())
@@ -1082,6 +1110,7 @@ def load_files(
                 summary.empty_files.append(source)
         for table in tables.values():
             flush(table)
+            table.ensure_exists()
     finally:
         rejects.close()
         if own:
