@@ -593,8 +593,9 @@ def forget(
     log the request in ``forget_log``. If anything fails, nothing changes.
 
     Raises :class:`UnknownIdentifierError` if no person has the identifier (and it
-    was not forgotten before); a repeated request returns a report with
-    ``already_forgotten=True``.
+    was not forgotten before). A repeated request reports ``already_forgotten=True``:
+    before the next build it runs again (destroying any key created since, in
+    case the models did not apply suppression); after it, it changes nothing.
     """
     where = _settings(con, target_schema, keystore_schema)
     ident = _as_identifier(identifier)
@@ -603,12 +604,12 @@ def forget(
     check_master_key(con, where.keystore_schema, master)
     index_key = load_index_key(con, where.keystore_schema, master)
     person, typed, digest = _resolve(con, where, ident, index_key)
+    earlier = con.execute(
+        f"select person_id, forgotten_at from {table(where.keystore_schema, 'suppressions')} "
+        "where identifier_hash in (select unnest(?::varchar[]))",
+        [[identifier_hash(index_key, c.type, c.value) for c in _candidates(ident)]],
+    ).fetchone()
     if person is None:
-        earlier = con.execute(
-            f"select person_id, forgotten_at from {table(where.keystore_schema, 'suppressions')} "
-            "where identifier_hash in (select unnest(?::varchar[]))",
-            [[identifier_hash(index_key, c.type, c.value) for c in _candidates(ident)]],
-        ).fetchone()
         if earlier is None:
             raise UnknownIdentifierError(
                 f"no person has the identifier {typed} in {where.target_schema}.user_identifiers "
@@ -648,6 +649,7 @@ def forget(
             identifiers_suppressed=len(hashes),
             keys_destroyed=int(existing[0]) if existing else 0,
             forgotten_at=None,
+            already_forgotten=earlier is not None,
             dry_run=True,
             hashed_types=tuple(sorted(hashed_types)),
         )
@@ -669,6 +671,7 @@ def forget(
         identifiers_suppressed=len(hashes),
         keys_destroyed=destroyed,
         forgotten_at=at,
+        already_forgotten=earlier is not None,
         hashed_types=tuple(sorted(hashed_types)),
     )
 

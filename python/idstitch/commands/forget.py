@@ -39,7 +39,7 @@ def run(args: argparse.Namespace) -> int:
             report = privacy.forget(con, args.identifier, dry_run=args.dry_run)
     finally:
         con.close()
-    if report.already_forgotten:
+    if report.already_forgotten and report.identifiers_suppressed == 0:
         print(
             f"person {report.person_id} was already forgotten at {report.forgotten_at} "
             "(UTC); nothing to do"
@@ -49,6 +49,8 @@ def run(args: argparse.Namespace) -> int:
     print(f"{verb} person {report.person_id} (found by {report.identifier_type})")
     print(f"  data keys destroyed: {report.keys_destroyed}")
     print(f"  identifiers suppressed: {report.identifiers_suppressed}")
+    if report.already_forgotten:
+        print("  note: this identifier was forgotten before; the outputs are not rebuilt yet")
     if not report.dry_run:
         if report.keys_destroyed == 0:
             print("  note: the person had no data key; their outputs were not encrypted")
