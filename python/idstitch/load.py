@@ -33,7 +33,8 @@ Where rows go (one row per message, the way a Segment warehouse writes them):
 * All three tables are created when missing (even empty: dbt needs them all).
   Every table gets ``id``, ``anonymous_id``, ``user_id``, ``timestamp``,
   ``received_at``, ``sent_at``, ``original_timestamp`` and ``context`` (the
-  message's context as JSON text); ``tracks`` and ``pages`` also
+  message's context as JSON text, on identifies without ``context.traits``,
+  which are columns there); ``tracks`` and ``pages`` also
   ``properties`` (JSON text). A top-level ``traits`` on a track or page call
   is kept inside ``context`` as ``context.traits``.
 * An Inngest event becomes a ``tracks`` row (``event`` = ``name``,
@@ -60,8 +61,10 @@ milliseconds. ``timestamp`` falls back to ``receivedAt``, then
 Traits and properties whose name is one of the table's own columns (``id``,
 ``user_id``, ``timestamp``, ...) are discarded, as Segment does, and so are
 names that snake_case to nothing (``$%&``): both are counted in the summary
-(``ignored_fields``), as are unrecognised top-level fields such as
-``integrations``.
+(``ignored_fields``), as are unrecognised top-level fields (``channel``,
+``version``, ``properties`` of an identify call, ...). ``integrations``
+(destination routing, which no warehouse stores) is the one field dropped
+without a count.
 
 Bad input never stops a load and is never dropped silently: every record that
 cannot be loaded is appended to the rejects file (JSON lines: ``source``,
@@ -82,6 +85,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
+import os
 import re
 import time
 from collections import Counter
@@ -147,14 +151,17 @@ _SEGMENT_KEYS = frozenset(
         "sent_at",
         "originalTimestamp",
         "original_timestamp",
-        "traits",
         "context",
-        "properties",
-        "event",
-        "name",
-        "category",
+        # never loaded, listed so they are not reported as unknown
+        "integrations",
     }
 )
+_SEGMENT_KEYS_BY_TYPE = {
+    "identify": _SEGMENT_KEYS | {"traits"},
+    "track": _SEGMENT_KEYS | {"traits", "event", "properties"},
+    "page": _SEGMENT_KEYS | {"traits", "name", "category", "properties"},
+    "screen": _SEGMENT_KEYS | {"traits", "name", "category", "properties"},
+}
 _INNGEST_KEYS = frozenset({"name", "data", "user", "id", "ts", "v"})
 _SEGMENT_TYPES = frozenset({"identify", "track", "page", "screen"})
 _UNSUPPORTED_TYPES = frozenset({"alias", "group"})
@@ -440,12 +447,17 @@ class _Converter:
             if is_exact and text is not None:
                 exact.add(name)
 
-    def traits(self, obj: dict[str, Any], label: str) -> dict[str, str | None]:
-        flat = self.flatten(obj, label)
-        for name in [n for n in flat if n in RESERVED_TRAITS]:
-            self._ignore(f"{label}.{name} (reserved column)")
-            del flat[name]
-        return flat
+    def traits(self, obj: dict[str, Any], label: str) -> dict[str, str]:
+        """Trait columns with a value (a null creates no column, as in Segment)."""
+        out: dict[str, str] = {}
+        for name, value in self.flatten(obj, label).items():
+            if value is None:
+                continue
+            if name in RESERVED_TRAITS:
+                self._ignore(f"{label}.{name} (reserved column)")
+            else:
+                out[name] = value
+        return out
 
     def convert(self, msg: Any) -> list[tuple[str, Row]]:
         if not isinstance(msg, dict):
@@ -468,8 +480,9 @@ class _Converter:
         return self._segment(msg, kind)
 
     def _segment(self, msg: dict[str, Any], kind: str) -> list[tuple[str, Row]]:
+        known = _SEGMENT_KEYS_BY_TYPE[kind]
         for key in msg:
-            if key not in _SEGMENT_KEYS:
+            if key not in known:
                 self._ignore(key[:60])
         user_id = id_text(_first(msg, "userId", "user_id"), "userId")
         anonymous_id = id_text(_first(msg, "anonymousId", "anonymous_id"), "anonymousId")
@@ -502,9 +515,7 @@ class _Converter:
 
         if kind == "identify":
             merged = self.traits(context_traits, "context.traits")
-            for name, value in self.traits(traits, "traits").items():
-                if value is not None or name not in merged:
-                    merged[name] = value
+            merged.update(self.traits(traits, "traits"))
             if not has_id and not any(
                 not _blank(value)
                 for name, value in merged.items()
@@ -514,7 +525,8 @@ class _Converter:
                     "no_identifier",
                     "identify call without userId, anonymousId or identifying trait",
                 )
-            row["context"] = _json_text(context) if context else None
+            rest = {k: v for k, v in context.items() if k != "traits"}
+            row["context"] = _json_text(rest) if rest else None
             row.update(merged)
             return [("identifies", row)]
 
@@ -771,14 +783,12 @@ def _read_document(handle: IO[bytes]) -> Iterator[_Record]:
             except UnicodeEncodeError:
                 record.error = Reject("invalid_utf8", "bytes that are not UTF-8 in this value")
         if record.error is None and (
-            len(raw) > MAX_STRING_BYTES // 6 or _SURROGATE_ESCAPE.search(raw)
+            len(raw) * 4 > MAX_STRING_BYTES or _SURROGATE_ESCAPE.search(raw)
         ):
             try:
                 _check_strings(value)
             except Reject as reject:
                 record.error = reject
-        if record.error is None and in_array and isinstance(value, list):
-            record.error = Reject("not_an_object", "an array inside the array of messages")
         yield record
         pos = _WS.match(text, end).end()  # type: ignore[union-attr]
         if in_array:
@@ -1029,6 +1039,11 @@ def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
     return out
 
 
+def default_db_path() -> Path:
+    """``$IDSTITCH_DUCKDB_PATH``, else ``idstitch.duckdb`` (as dbt's profile uses)."""
+    return Path(os.environ.get("IDSTITCH_DUCKDB_PATH", DEFAULT_DB))
+
+
 def default_rejects_path(db_path: str | Path | None) -> Path:
     """``idstitch_rejects.jsonl`` beside the database file (the working directory for
     an in-memory database or a connection passed in)."""
@@ -1048,8 +1063,11 @@ def load_files(
     progress_seconds: float = 5.0,
 ) -> LoadSummary:
     """Load ``paths`` into ``schema``.``identifies``/``tracks``/``pages`` of the DuckDB
-    database ``db`` (a path or an open connection, which is left open). Rejected records
-    are appended to ``rejects_path`` (default: see ``default_rejects_path``)."""
+    database ``db`` (a path or an open connection, which is left open and must not be
+    inside a transaction: every batch commits on its own, so an interrupted load keeps
+    what it wrote and a re-run skips it). Rejected records are appended to
+    ``rejects_path`` (default: see ``default_rejects_path``). ``progress`` gets a line
+    every ``progress_seconds`` while reading."""
     started = time.monotonic()
     files = expand_paths(paths)
     own = not isinstance(db, duckdb.DuckDBPyConnection)

@@ -160,7 +160,7 @@ def test_identify_spec_complete_example(con, tmp_path):
         "address_city": "Durban",
         "address_country": "South Africa",
     }
-    assert summary.ignored_fields == {"channel": 1, "integrations": 1, "version": 1}
+    assert summary.ignored_fields == {"channel": 1, "version": 1}
     assert count(con, "tracks") == 0 and count(con, "pages") == 0
 
 
@@ -363,6 +363,81 @@ def test_camelcase_traits_merge_into_snake_case_columns(con, tmp_path):
     assert both["plan"] == "free"  # context.traits fill what traits lack
     assert both["user_id"] == "97980cfea0069"  # the trait userId does not override
     assert summary.ignored_fields == {"traits.user_id (reserved column)": 1}
+
+
+def test_routing_details(con, tmp_path):
+    base = {"timestamp": "2024-01-01T00:00:00Z", "anonymousId": "a1"}
+    messages = [
+        {"type": "screen", "name": "Home", "messageId": "s1", **base},
+        {
+            "type": "Page",
+            "messageId": "p1",
+            "context": {"page": {"name": "Ctx", "path": "/ctx", "url": "https://x/ctx"}},
+            "properties": {"url": "https://x/p"},
+            **base,
+        },
+        {
+            "type": "track",
+            "event": "E",
+            "messageId": "t1",
+            "traits": {"email": "t@x"},
+            "context": {"traits": {"plan": "pro"}, "ip": "1.2.3.4"},
+            **base,
+        },
+        {
+            "type": "identify",
+            "messageId": "i1",
+            "properties": {"x": 1},
+            "context": {"traits": {"plan": "pro"}, "ip": "1.2.3.4"},
+            **base,
+        },
+        {
+            "type": "identify",
+            "messageId": 12345,
+            "userId": 83561.0,
+            "timestamp": "2024-01-01T00:00:00Z",
+            "traits": {
+                "external_id": 83561.0,
+                "score": 1.0,
+                "vip": False,
+                "tags": ["a", "b"],
+                "empty": {},
+                "gone": None,
+            },
+        },
+        {"id": 7, "name": "app/x", "user": {"external_id": 1}, "ts": -5},
+        {"id": 7, "name": "app/x", "user": {"external_id": 1}, "ts": 1.5},
+        {"id": 8, "name": "   ", "user": {"external_id": 1}, "ts": 1},
+    ]
+    lines = [json.dumps(m) for m in messages]
+    path = _write(tmp_path / "routing.jsonl", ("\n".join(lines) + "\n").encode())
+    summary = load(con, tmp_path, path)
+    assert [(r["line"], r["reason"]) for r in rejects(tmp_path)] == [
+        (6, "bad_timestamp"),
+        (7, "bad_timestamp"),
+        (8, "missing_event"),
+    ]
+    pages = {r["id"]: r for r in rows(con, "pages")}
+    assert pages["s1"]["name"] == "Home"  # screen views land in pages
+    assert (pages["p1"]["name"], pages["p1"]["path"], pages["p1"]["url"]) == (
+        "Ctx",
+        "/ctx",
+        "https://x/p",  # properties beat context.page
+    )
+    [track] = rows(con, "tracks")
+    assert json.loads(track["context"]) == {
+        "traits": {"plan": "pro", "email": "t@x"},
+        "ip": "1.2.3.4",
+    }
+    identifies = {r["id"]: r for r in rows(con, "identifies")}
+    assert identifies["i1"]["plan"] == "pro"
+    assert json.loads(identifies["i1"]["context"]) == {"ip": "1.2.3.4"}  # traits are columns
+    numbers = identifies["12345"]
+    assert (numbers["user_id"], numbers["external_id"]) == ("83561", "83561")
+    assert (numbers["score"], numbers["vip"], numbers["tags"]) == ("1.0", "false", '["a","b"]')
+    assert "empty" not in columns(con, "identifies")
+    assert "gone" not in columns(con, "identifies")  # a null creates no column
+    assert summary.ignored_fields == {"properties": 1}
 
 
 # --------------------------------------------------------------------------- bad input

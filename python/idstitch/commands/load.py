@@ -15,10 +15,10 @@ from idstitch.load import (
     MAX_RECORD_BYTES,
     MAX_STRING_BYTES,
     REJECTS_FILENAME,
+    default_db_path,
     default_rejects_path,
     load_files,
 )
-from idstitch.summary import default_db_path
 
 DESCRIPTION = f"""\
 Load newline-delimited JSON, JSON arrays or single JSON objects (gzip or not)
