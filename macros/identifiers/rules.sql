@@ -24,31 +24,62 @@
 {%- endmacro %}
 
 
-{% macro rejection_reason(identifier_type, raw_expr, normalised_expr) -%}
-    {{ return(adapter.dispatch('rejection_reason', 'idstitch')(identifier_type, raw_expr, normalised_expr)) }}
+{% macro rejection_reason(type_expr, raw_expr, normalised_expr) -%}
+    {{ return(adapter.dispatch('rejection_reason', 'idstitch')(type_expr, raw_expr, normalised_expr)) }}
 {%- endmacro %}
 
-{% macro default__rejection_reason(identifier_type, raw_expr, normalised_expr) -%}
+{% macro default__rejection_reason(type_expr, raw_expr, normalised_expr) -%}
     {#- Why a candidate value is no identifier, or null when it is one:
         `empty` (nothing left after trimming), `blocked` (var idstitch_blocked_values,
         case-insensitive, or only '0' and '-' characters; checked on the trimmed raw
-        value and on the normalised value), `invalid_phone` (not 7+ digits). -#}
+        value and on the normalised value), `invalid_phone` (not 7+ digits).
+        Written for speed on hundreds of millions of values: cheap tests first, the
+        blocklist only for values short enough to be on it, no regex but the phone's. -#}
     {%- set blocked = [] -%}
+    {%- set ns = namespace(longest=1) -%}
     {%- for value in var('idstitch_blocked_values') -%}
-        {%- do blocked.append("'" ~ (value | lower | replace("'", "''")) ~ "'") -%}
+        {%- do blocked.append(value | string | lower) -%}
+        {%- set ns.longest = [ns.longest, (value | string | length)] | max -%}
     {%- endfor -%}
     {%- set trimmed = idstitch.trim_whitespace(raw_expr) -%}
     case
         when {{ trimmed }} = '' or {{ normalised_expr }} = '' then 'empty'
-        when lower({{ trimmed }}) in ({{ blocked | join(', ') }})
-            or lower({{ normalised_expr }}) in ({{ blocked | join(', ') }})
-            or {{ idstitch.regexp_matches(trimmed, '^[0-]+$') }}
-            or {{ idstitch.regexp_matches(normalised_expr, '^[0-]+$') }}
+        when replace(replace({{ trimmed }}, '0', ''), '-', '') = ''
+            or replace(replace({{ normalised_expr }}, '0', ''), '-', '') = ''
             then 'blocked'
-        {%- if identifier_type == 'phone' %}
-        when not {{ idstitch.regexp_matches(normalised_expr, '^[0-9]{7,}$') }} then 'invalid_phone'
-        {%- endif %}
+        when length({{ trimmed }}) <= {{ ns.longest }}
+            and {{ idstitch.in_list('lower(' ~ trimmed ~ ')', blocked) }}
+            then 'blocked'
+        when length({{ normalised_expr }}) <= {{ ns.longest }}
+            and {{ idstitch.in_list('lower(' ~ normalised_expr ~ ')', blocked) }}
+            then 'blocked'
+        when {{ type_expr }} = 'phone'
+            and not {{ idstitch.regexp_matches(normalised_expr, '^[0-9]{7,}$') }}
+            then 'invalid_phone'
     end
+{%- endmacro %}
+
+
+{% macro in_list(expr, values) -%}
+    {#- expr in (values), values being literal strings. -#}
+    {{ return(adapter.dispatch('in_list', 'idstitch')(expr, values)) }}
+{%- endmacro %}
+
+{% macro default__in_list(expr, values) -%}
+    {%- set quoted = [] -%}
+    {%- for value in values -%}
+        {%- do quoted.append("'" ~ (value | replace("'", "''")) ~ "'") -%}
+    {%- endfor -%}
+    {{ expr }} in ({{ quoted | join(', ') }})
+{%- endmacro %}
+
+{% macro duckdb__in_list(expr, values) -%}
+    {#- list_contains avoids DuckDB turning a long IN list into a mark join. -#}
+    {%- set quoted = [] -%}
+    {%- for value in values -%}
+        {%- do quoted.append("'" ~ (value | replace("'", "''")) ~ "'") -%}
+    {%- endfor -%}
+    list_contains([{{ quoted | join(', ') }}], {{ expr }})
 {%- endmacro %}
 
 

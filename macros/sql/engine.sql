@@ -1,4 +1,5 @@
-{#- Engine differences, and nothing else. Each public macro is a one-line dispatch;
+{#- Engine differences, and nothing else. Spark and PostgreSQL variants live in
+    macros/engines/.  Each public macro is a one-line dispatch;
     default__ holds the portable SQL (PostgreSQL flavoured), engine variants exist
     only where an engine really differs. -#}
 
@@ -15,10 +16,6 @@
     regexp_full_match({{ expr }}, '{{ pattern }}')
 {%- endmacro %}
 
-{% macro spark__regexp_matches(expr, pattern) -%}
-    ({{ expr }} rlike '{{ pattern }}')
-{%- endmacro %}
-
 
 {% macro regexp_remove(expr, pattern) -%}
     {#- Removes every match of pattern. -#}
@@ -27,10 +24,6 @@
 
 {% macro default__regexp_remove(expr, pattern) -%}
     regexp_replace({{ expr }}, '{{ pattern }}', '', 'g')
-{%- endmacro %}
-
-{% macro spark__regexp_remove(expr, pattern) -%}
-    regexp_replace({{ expr }}, '{{ pattern }}', '')
 {%- endmacro %}
 
 
@@ -48,10 +41,6 @@
     trim({{ expr }}, e' \t\r\n')
 {%- endmacro %}
 
-{% macro spark__trim_whitespace(expr) -%}
-    trim(both ' \t\r\n' from {{ expr }})
-{%- endmacro %}
-
 
 {# ---- hashing ------------------------------------------------------------- #}
 {% macro node_hash(expr) -%}
@@ -66,10 +55,6 @@
 
 {% macro duckdb__node_hash(expr) -%}
     hash({{ expr }})
-{%- endmacro %}
-
-{% macro spark__node_hash(expr) -%}
-    xxhash64({{ expr }})
 {%- endmacro %}
 
 
@@ -114,6 +99,11 @@
     arg_max({{ expr }}, ({{ order_by | join(', ') }})) filter (where {{ expr }} is not null)
 {%- endmacro %}
 
-{% macro spark__last_non_null(expr, order_by) -%}
-    max_by({{ expr }}, struct({{ order_by | join(', ') }})) filter (where {{ expr }} is not null)
+
+{# ---- event keys ----------------------------------------------------------- #}
+{% macro event_key(event_type_expr, event_id_expr) -%}
+    {#- 64-bit integer key of an event, (event_type, message id) hashed with the same
+        function as node ids. Tested unique on the deduplicated events, so a collision
+        fails the build rather than merging two events. -#}
+    {{ return(idstitch.node_hash(dbt.concat([event_type_expr, "':'", event_id_expr]))) }}
 {%- endmacro %}

@@ -3,7 +3,14 @@
     (rejection_reason; rejected rows keep the raw value so they can be counted and
     shown, accepted rows do not). -#}
 {%- set id_traits = idstitch.id_trait_columns(idstitch.identifies_columns()) -%}
-{%- set user_id_is_email = idstitch.regexp_matches(idstitch.trim_whitespace('user_id'), idstitch.email_pattern()) -%}
+{#- Identifier traits the identifies table has; a missing column has no identifiers. -#}
+{%- set present = idstitch.staged_identifies_columns() -%}
+{%- set traits = [] -%}
+{%- for trait in ['external_id', 'email', 'phone'] + id_traits if trait in present -%}
+{%- do traits.append(trait) -%}
+{%- endfor -%}
+{%- set email_shaped = idstitch.regexp_matches(idstitch.trim_whitespace('user_id'), idstitch.email_pattern()) -%}
+{%- set user_id_is_email = "(user_id like '%@%' and " ~ email_shaped ~ ")" -%}
 {#- A trait equal to what user_id already gave the event is not emitted twice. -#}
 {%- set not_from_user_id = {
     'external_id': ' and (user_id is null or ' ~ user_id_is_email ~ ' or '
@@ -31,7 +38,7 @@ identifies as (
 candidates as (
 
     select
-        event_type, event_id, event_at,
+        event_type, event_key, event_at,
         'anonymous_id' as source_column,
         'anonymous_id' as identifier_type,
         anonymous_id as raw_value,
@@ -42,7 +49,7 @@ candidates as (
     union all
 
     select
-        event_type, event_id, event_at,
+        event_type, event_key, event_at,
         'user_id' as source_column,
         case when {{ user_id_is_email }} then 'email' else 'external_id' end as identifier_type,
         user_id as raw_value,
@@ -55,12 +62,14 @@ candidates as (
 
     {#- Identify traits. A trait equal to what user_id already gave the event is not
         emitted twice (user_id 83561 with external_id 83561 is one identifier). -#}
-    {%- for trait in ['external_id', 'email', 'phone'] + id_traits %}
+    {%- for trait in traits %}
 
     union all
 
     select
-        'identify' as event_type, event_id, event_at,
+        'identify' as event_type,
+        {{ idstitch.event_key("'identify'", 'event_id') }} as event_key,
+        event_at,
         '{{ trait }}' as source_column,
         '{{ trait }}' as identifier_type,
         cast({{ trait }} as {{ dbt.type_string() }}) as raw_value,
@@ -76,17 +85,13 @@ classified as (
 
     select
         event_type,
-        event_id,
+        event_key,
         event_at,
         source_column,
         identifier_type,
         normalised_value,
         raw_value,
-        case
-            when identifier_type = 'phone'
-                then {{ idstitch.rejection_reason('phone', 'raw_value', 'normalised_value') }}
-            else {{ idstitch.rejection_reason('other', 'raw_value', 'normalised_value') }}
-        end as rejection_reason
+        {{ idstitch.rejection_reason('identifier_type', 'raw_value', 'normalised_value') }} as rejection_reason
     from candidates
 
 ),
@@ -95,7 +100,7 @@ final as (
 
     select
         event_type,
-        event_id,
+        event_key,
         event_at,
         source_column,
         identifier_type,

@@ -16,12 +16,12 @@ anchored as (
 
     select
         event_type,
-        event_id,
+        event_key,
         min(event_at) as event_at,
         min(node_id) as anchor_node_id,
         count(*) as identifier_count
     from event_identifiers
-    group by event_type, event_id
+    group by event_type, event_key
 
 )
 

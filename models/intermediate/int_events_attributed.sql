@@ -1,5 +1,7 @@
+{{ config(materialized='view') }}
 {#- Every event that has an identifier, with the person it belongs to (all of an
-    event's identifiers are in one component, so its anchor decides). -#}
+    event's identifiers are in one component, so its anchor decides). A view: the
+    marts aggregate it, so it is never written out event by event. -#}
 
 with
 
@@ -19,7 +21,7 @@ attributed as (
 
     select
         anchors.event_type,
-        anchors.event_id,
+        anchors.event_key,
         anchors.event_at,
         resolved.person_id
     from anchors

@@ -1,5 +1,8 @@
+{{ config(materialized='view') }}
 {#- Every identify, track and page message once, with the columns that identify
-    its sender. Keyed by (event_type, event_id). -#}
+    its sender. Keyed by (event_type, event_id); event_key is a 64-bit hash of both,
+    tested unique, so later steps join on integers instead of message-id strings.
+    A view: it is read once, by int_event_identifiers_extracted. -#}
 {%- set columns = ['event_id', 'event_at', 'received_at', 'anonymous_id', 'user_id'] -%}
 
 with
@@ -42,6 +45,15 @@ unioned as (
     union all
     select 'page' as event_type, {{ columns | join(', ') }} from pages_deduplicated
 
+),
+
+keyed as (
+
+    select
+        *,
+        {{ idstitch.event_key('event_type', 'event_id') }} as event_key
+    from unioned
+
 )
 
-select * from unioned
+select * from keyed

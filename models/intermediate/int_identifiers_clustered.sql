@@ -28,7 +28,7 @@ edges as (
     inner join anchors
         on
             event_identifiers.event_type = anchors.event_type
-            and event_identifiers.event_id = anchors.event_id
+            and event_identifiers.event_key = anchors.event_key
     where event_identifiers.node_id <> anchors.anchor_node_id
 
 )

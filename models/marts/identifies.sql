@@ -20,7 +20,10 @@ with
 
 identifies as (
 
-    select * from {{ ref('int_identifies_deduplicated') }}
+    select
+        *,
+        {{ idstitch.event_key("'identify'", 'event_id') }} as event_key
+    from {{ ref('int_identifies_deduplicated') }}
 
 ),
 
@@ -41,7 +44,7 @@ event_identifiers as (
 identifiers_pivoted as (
 
     select
-        event_id,
+        event_key,
         max(case when source_column = 'anonymous_id' then identifier_value end) as anonymous_id,
         {{ idstitch.select_list(pivoted, trailing_comma=true) }}
         {#- a trait wins over the same type derived from user_id #}
@@ -54,7 +57,7 @@ identifiers_pivoted as (
             max(case when source_column = 'user_id' and identifier_type = 'email' then identifier_value end)
         ) as email
     from event_identifiers
-    group by event_id
+    group by event_key
 
 ),
 
@@ -73,9 +76,9 @@ final as (
         identifies.received_at
     from identifies
     left join events
-        on identifies.event_id = events.event_id
+        on identifies.event_key = events.event_key
     left join identifiers_pivoted
-        on identifies.event_id = identifiers_pivoted.event_id
+        on identifies.event_key = identifiers_pivoted.event_key
 
 )
 

@@ -50,9 +50,8 @@ raw_rows as (
     select
         '{{ table }}' as table_name,
         count(*) as row_count,
-        sum(case when event_id is null or {{ idstitch.trim_whitespace('event_id') }} = '' then 1 else 0 end)
-            as missing_id_count,
-        count(distinct event_id) as distinct_id_count
+        count(case when event_id is null or {{ idstitch.trim_whitespace('event_id') }} = '' then 1 end)
+            as missing_id_count
     from {{ table }}
     {%- endfor %}
 

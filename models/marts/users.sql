@@ -37,7 +37,10 @@ events as (
 
 identifies as (
 
-    select * from {{ ref('int_identifies_deduplicated') }}
+    select
+        *,
+        {{ idstitch.event_key("'identify'", 'event_id') }} as event_key
+    from {{ ref('int_identifies_deduplicated') }}
 
 ),
 
@@ -106,7 +109,7 @@ person_traits as (
     inner join events
         on
             events.event_type = 'identify'
-            and identifies.event_id = events.event_id
+            and identifies.event_key = events.event_key
     group by events.person_id
 
 ),
