@@ -46,31 +46,35 @@ per process (:class:`idstitch.crypto.KeyCache`), keyed by wrapped text and perso
 SQL integration contract for the models
 ---------------------------------------
 
-``ks`` below is the key store location, ``ik`` the wrapped index key. The four
-key store tables are dbt *sources* (``idstitch_keystore``: ``data_keys``,
-``index_keys``, ``suppressions``; the plugin creates them before any model runs);
-no model ever creates, replaces or deletes them except through the statements
-below.
+``ks`` below is the key store location, ``ik`` the wrapped index key,
+``<persons>`` the relation of current person ids (``int_identifiers_resolved``
+while it is a table; ``user_identifiers`` once rebuilt). The key store tables
+the models read are dbt *sources* (source ``idstitch_keystore``: ``data_keys``,
+``index_keys``, ``suppressions``; the plugin creates them when dbt connects,
+before any model runs). dbt never creates, replaces or drops them; models and
+hooks write to them only through the statements below.
 
 1. Index key, as a scalar subquery (or a one-row CTE cross-joined)::
 
        (select wrapped_key from ks.index_keys where key_name = 'identifier_index')
 
-2. Suppression -- remove forgotten identifiers *before* stitching. Compute the
-   hash of every distinct normalised identifier once and drop the suppressed ones
-   (as graph nodes, and their event links), e.g. in the identifier extraction::
+2. Suppression -- drop every *event* (identify, track, page) that carries a
+   suppressed identifier, before stitching. Hash each distinct normalised
+   identifier once and anti-join, e.g. on the extracted event identifiers::
 
-       where idstitch_hmac(ik, identifier_type, identifier_value)
-             not in (select identifier_hash from ks.suppressions)
+       where event_id not in (
+           select event_id from <event identifiers>
+           where idstitch_hmac(ik, identifier_type, identifier_value)
+                 in (select identifier_hash from ks.suppressions))
 
-   Every identifier the person had is suppressed, so the person disappears from
-   every output on the next build and cannot come back from old raw events. An
-   event that also carries a *new* identifier (say a fresh anonymous_id) keeps
-   that one, as a new, separate person. Report the number of suppressed
-   identifiers/events in ``idstitch_data_quality`` (nothing dropped silently).
-   (Dropping whole persons whose component contains a suppressed hash, the other
-   option, wrongly deletes an unrelated person who later shares a device or
-   anonymous_id with a forgotten one, so it is not the contract.)
+   Every identifier the person had is suppressed, so all of their events go, the
+   person disappears from every output on the next build (``identifies`` rows and
+   their traits included), and old raw events cannot bring them back. Events a
+   returning person sends later with only new identifiers form a new person.
+   Count the dropped events in ``idstitch_data_quality`` (nothing dropped
+   silently). Dropping whole *persons* whose component contains a suppressed hash
+   (the other option) is not the contract: it would also delete an unrelated
+   person who later shares a device/anonymous_id with a forgotten one.
 
 3. Data keys -- before any encrypted model, one key per current person (a
    pre-hook of the first encrypted mart, or an operation in ``on-run-start``
@@ -79,7 +83,7 @@ below.
        insert into ks.data_keys (person_id, wrapped_key, created_at)
        select persons.person_id, idstitch_new_wrapped_key(persons.person_id),
               cast(timezone('UTC', now()) as timestamp)
-       from (select distinct person_id from <int_identifiers_resolved>) as persons
+       from (select distinct person_id from <persons>) as persons
        anti join ks.data_keys as keys on keys.person_id = persons.person_id
 
 4. Encrypted marts join the keys and wrap each personal column::
@@ -111,7 +115,7 @@ below.
    succeeded), so that forgetting a person leaves no older key behind::
 
        delete from ks.data_keys
-       where person_id not in (select distinct person_id from <int_identifiers_resolved>)
+       where person_id not in (select person_id from <user_identifiers>)
 
    (:func:`idstitch.privacy.prune_orphan_keys` does the same from Python.)
 

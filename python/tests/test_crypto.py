@@ -675,6 +675,9 @@ def test_cli_decrypt_forget_rotate(
     assert "bob@example.com" in out_file.read_text()
     assert out_file.stat().st_mode & 0o077 == 0
 
+    assert cli.main(["decrypt", *base, "--keystore-schema", "nowhere"]) == 2
+    assert "no idstitch key store at" in capsys.readouterr().err
+
     assert cli.main(["forget", "--identifier", "email:nobody@example.com", *base]) == 2
     assert "no person has the identifier" in capsys.readouterr().err
 
@@ -809,7 +812,6 @@ def test_dbt_plugin_registers_functions(tmp_path: Path, master: str) -> None:
         **os.environ,
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
         "DO_NOT_TRACK": "1",
-        "PYTHONPATH": os.pathsep.join(sys.path),
     }
     result = subprocess.run(
         [str(dbt), "build", "--project-dir", str(project), "--profiles-dir", str(project)],

@@ -135,34 +135,31 @@ def run(args: argparse.Namespace) -> int:
     con = open_connection(args, read_only=True)
     try:
         with user_errors():
-            table = privacy.read_table(con, args.table, columns=args.columns, as_arrow=True)
+            encrypted = privacy.encrypted_columns(con, args.table)
             missing, total = privacy.rows_without_key(con, args.table)
+            if encrypted and total and missing == total:
+                raise CliError(
+                    f"none of the {total} rows of {args.table} has a data key in the key "
+                    "store; check --keystore-schema / --keystore-path"
+                )
+            table = privacy.read_table(con, args.table, columns=args.columns, as_arrow=True)
     finally:
         con.close()
-    if total and missing == total and privacy_columns_present(table):
-        raise CliError(
-            f"none of the {total} persons in {args.table} has a data key in the key store; "
-            "check --keystore-schema / --keystore-path"
-        )
     rows: list[dict[str, Any]] = table.to_pylist()
     buffer = io.StringIO()
     WRITERS[args.format](rows, list(table.column_names), buffer)
     if args.out:
         fd = os.open(args.out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        os.fchmod(fd, 0o600)  # also when the file existed with wider permissions
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
             handle.write(buffer.getvalue())
         print(f"wrote {len(rows)} rows of {args.table} to {args.out}", file=sys.stderr)
     else:
         sys.stdout.write(buffer.getvalue())
-    if missing:
+    if missing and encrypted:
         print(
             f"note: {missing} of {total} rows have no data key (forgotten persons); their "
             "personal columns are empty",
             file=sys.stderr,
         )
     return 0
-
-
-def privacy_columns_present(table: Any) -> bool:
-    """True if the table has any rows at all worth warning about."""
-    return bool(table.num_rows)
