@@ -579,6 +579,32 @@ def test_forget_unknown_identifier_changes_nothing(
     con.close()
 
 
+def test_stale_keys_of_earlier_person_ids(warehouse: tuple[Path, dict[str, Any]]) -> None:
+    con = open_wh(warehouse)
+    ks = privacy._settings(con, None, None).keystore_schema
+    # Jane's id while she was only anonymous, and a person that has since merged away.
+    earlier = hashlib.md5(b"anonymous_id:a-1").hexdigest()
+    merged = hashlib.md5(b"anonymous_id:gone").hexdigest()
+    con.execute(
+        f"insert into {ks}.data_keys select p, idstitch_new_wrapped_key(p), now() "
+        "from unnest([?, ?]) as t(p)",
+        [earlier, merged],
+    )
+    assert privacy.prune_orphan_keys(con, dry_run=True) == 2
+    report = privacy.forget(con, "email:jane@example.com")
+    assert report.keys_destroyed == 2  # current id and the computable earlier one
+    left = {r[0] for r in con.execute(f"select person_id from {ks}.data_keys").fetchall()}
+    assert left == {BOB, ANN, merged}
+    assert privacy.prune_orphan_keys(con) == 1
+    left = {r[0] for r in con.execute(f"select person_id from {ks}.data_keys").fetchall()}
+    assert left == {BOB, ANN}
+    con.execute("delete from user_identifiers")
+    with pytest.raises(privacy.PrivacyError, match="refusing to prune"):
+        privacy.prune_orphan_keys(con)
+    assert con.execute(f"select count(*) from {ks}.data_keys").fetchone() == (2,)
+    con.close()
+
+
 # ------------------------------------------------------------------------- rotation
 
 
