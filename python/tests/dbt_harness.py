@@ -26,7 +26,9 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-PROJECT_DIR = Path(__file__).resolve().parents[2]
+# The dbt project under test: this repository, or IDSTITCH_PROJECT_DIR (e.g. an exported
+# commit, to test committed models while the work tree is being edited).
+PROJECT_DIR = Path(os.environ.get("IDSTITCH_PROJECT_DIR") or Path(__file__).resolve().parents[2])
 RAW_SCHEMA = "raw"
 OUTPUT_SCHEMA = "main"
 TIMESTAMP_COLUMNS = frozenset(["timestamp", "received_at"])
@@ -99,7 +101,11 @@ class DbtRun:
         return self.returncode == 0
 
     def log_tail(self, lines: int = 60) -> str:
+        """dbt's error summary (from "Completed with" / "Encountered an error") or the tail."""
         text = (self.stdout + "\n" + self.stderr).strip().splitlines()
+        for i, line in enumerate(text):
+            if "Completed with" in line or "Encountered an error" in line:
+                return "\n".join(text[i : i + lines])
         return "\n".join(text[-lines:])
 
     def read(self, table: str, schema: str = OUTPUT_SCHEMA) -> list[dict[str, Any]]:
