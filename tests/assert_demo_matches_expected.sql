@@ -1,4 +1,8 @@
-{{ config(enabled=var('idstitch_demo_seeds', target.profile_name == 'idstitch') and var('idstitch_source_schema', none) is none) }}
+{{ config(enabled=(
+    var('idstitch_demo_seeds', target.profile_name == 'idstitch')
+    and var('idstitch_source_schema', none) is none
+    and not idstitch.encryption_enabled()
+)) }}
 {#- On the bundled demo, users and user_identifiers must equal the expected seeds
     exactly (rows missing on either side are returned, so the test fails). -#}
 

@@ -7,8 +7,7 @@ with
 
 event_identifiers as (
 
-    select * from {{ ref('int_event_identifiers_extracted') }}
-    where rejection_reason is null
+    select * from {{ ref('int_event_identifiers_kept') }}
 
 ),
 

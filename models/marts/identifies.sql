@@ -1,5 +1,8 @@
 {#- Every identify call once (deduplicated by message id), with its person, its
-    normalised identifiers and every trait column. -#}
+    normalised identifiers and every trait column. With encryption on, user_id,
+    external_id, email, phone and every trait are ciphertext bound to the person and
+    the column, and calls of forgotten persons are left out. -#}
+{%- set encrypted = idstitch.encryption_enabled() -%}
 {%- set columns = idstitch.staged_identifies_columns() -%}
 {%- set id_traits = idstitch.id_trait_columns(idstitch.identifies_columns()) -%}
 {%- set normalised = ['external_id', 'email', 'phone'] + id_traits -%}
@@ -9,11 +12,19 @@
 {%- do pivoted.append(
         "max(case when source_column = '" ~ trait ~ "' then identifier_value end) as " ~ adapter.quote(trait)
     ) -%}
+{%- if trait == 'phone' -%}
+{%- do pivoted_columns.append(
+        idstitch.protect('identifiers_pivoted.phone', 'phone', 'events.person_id') ~ ' as phone'
+    ) -%}
+{%- else -%}
 {%- do pivoted_columns.append('identifiers_pivoted.' ~ adapter.quote(trait)) -%}
+{%- endif -%}
 {%- endfor -%}
 {%- set trait_columns = [] -%}
 {%- for name in columns[5:] if name not in normalised -%}
-{%- do trait_columns.append('identifies.' ~ adapter.quote(name)) -%}
+{%- do trait_columns.append(
+        idstitch.protect('identifies.' ~ adapter.quote(name), name, 'events.person_id') ~ ' as ' ~ adapter.quote(name)
+    ) -%}
 {%- endfor -%}
 
 with
@@ -26,6 +37,21 @@ identifies as (
     from {{ ref('int_identifies_deduplicated') }}
 
 ),
+{%- if encrypted %}
+
+suppressed as (
+
+    select * from {{ ref('int_events_suppressed') }}
+    where event_type = 'identify'
+
+),
+
+person_keys as (
+
+    select * from {{ ref('int_person_keys') }}
+
+),
+{%- endif %}
 
 events as (
 
@@ -36,8 +62,8 @@ events as (
 
 event_identifiers as (
 
-    select * from {{ ref('int_event_identifiers_extracted') }}
-    where event_type = 'identify' and rejection_reason is null
+    select * from {{ ref('int_event_identifiers_kept') }}
+    where event_type = 'identify'
 
 ),
 
@@ -66,10 +92,10 @@ final as (
     select
         identifies.event_id as id,
         events.person_id,
-        identifies.user_id,
+        {{ idstitch.protect('identifies.user_id', 'user_id', 'events.person_id') }} as user_id,
         identifiers_pivoted.anonymous_id,
-        identifiers_pivoted.external_id,
-        identifiers_pivoted.email,
+        {{ idstitch.protect('identifiers_pivoted.external_id', 'external_id', 'events.person_id') }} as external_id,
+        {{ idstitch.protect('identifiers_pivoted.email', 'email', 'events.person_id') }} as email,
         {{ idstitch.select_list(pivoted_columns, trailing_comma=true) }}
         identifies.event_at as {{ adapter.quote('timestamp') }},
         {{ idstitch.select_list(trait_columns, trailing_comma=true) }}
@@ -79,6 +105,11 @@ final as (
         on identifies.event_key = events.event_key
     left join identifiers_pivoted
         on identifies.event_key = identifiers_pivoted.event_key
+    {%- if encrypted %}
+    left join person_keys
+        on events.person_id = person_keys.person_id
+    where not exists (select 1 from suppressed where suppressed.event_key = identifies.event_key)
+    {%- endif %}
 
 )
 

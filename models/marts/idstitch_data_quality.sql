@@ -129,11 +129,32 @@ rejected as (
         'identifier_rejected_' || rejection_reason as check_name,
         identifier_type,
         count(*) as row_count,
+        {%- if idstitch.encryption_enabled() %}
+        {#- junk values may still be personal (a mistyped phone): not published #}
+        cast(null as {{ dbt.type_string() }}) as example_value
+        {%- else %}
         min(rejected_value) as example_value
+        {%- endif %}
     from event_identifiers
     group by event_type, rejection_reason, identifier_type
 
 ),
+{%- if idstitch.encryption_enabled() %}
+
+suppressed as (
+
+    select
+        case event_type when 'identify' then 'identifies' when 'track' then 'tracks' else 'pages' end
+            as table_name,
+        'event_of_forgotten_person_dropped' as check_name,
+        cast(null as {{ dbt.type_string() }}) as identifier_type,
+        count(*) as row_count,
+        cast(null as {{ dbt.type_string() }}) as example_value
+    from {{ ref('int_events_suppressed') }}
+    group by event_type
+
+),
+{%- endif %}
 
 final as (
 
@@ -146,6 +167,13 @@ final as (
         table_name, check_name, identifier_type,
         cast(row_count as {{ dbt.type_bigint() }}) as row_count, example_value
     from rejected
+    {%- if idstitch.encryption_enabled() %}
+    union all
+    select
+        table_name, check_name, identifier_type,
+        cast(row_count as {{ dbt.type_bigint() }}) as row_count, example_value
+    from suppressed
+    {%- endif %}
 
 )
 

@@ -1,4 +1,6 @@
-{#- Every identifier seen, anonymous-only visitors included, with its person. -#}
+{#- Every identifier seen, anonymous-only visitors included, with its person. With
+    encryption on, values of the types in var idstitch_hashed_identifier_types
+    (email, phone) are keyed hashes `h1:<hex>`; look them up through the helper. -#}
 
 with
 
@@ -13,7 +15,8 @@ final as (
     select
         person_id,
         identifier_type,
-        identifier_value,
+        {{ idstitch.identifier_lookup_value('identifier_type', 'identifier_value', idstitch.index_key_sql()) }}
+            as identifier_value,
         first_seen_at,
         last_seen_at,
         event_count

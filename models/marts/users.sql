@@ -1,4 +1,7 @@
-{#- One row per person with at least one identifier other than anonymous_id. -#}
+{#- One row per person with at least one identifier other than anonymous_id. With
+    encryption on, the canonical id value, external_id, email, phone and every trait
+    are ciphertext bound to the person and the column. -#}
+{%- set encrypted = idstitch.encryption_enabled() -%}
 {%- set traits = idstitch.trait_columns(idstitch.identifies_columns()) -%}
 {%- set present = idstitch.staged_identifies_columns() -%}
 {%- set newest = ['identifies.event_at', 'identifies.received_at', 'identifies.event_id'] -%}
@@ -15,10 +18,11 @@
 {%- do newest_traits.append('cast(null as ' ~ dbt.type_string() ~ ') as ' ~ quoted) -%}
 {%- endif -%}
 {%- if trait == 'name' -%}
-{%- do final_traits.append('coalesce(person_traits.' ~ quoted ~ ', ' ~ full_name ~ ') as ' ~ quoted) -%}
+{%- set value = 'coalesce(person_traits.' ~ quoted ~ ', ' ~ full_name ~ ')' -%}
 {%- else -%}
-{%- do final_traits.append('person_traits.' ~ quoted) -%}
+{%- set value = 'person_traits.' ~ quoted -%}
 {%- endif -%}
+{%- do final_traits.append(idstitch.protect(value, trait, 'persons.person_id') ~ ' as ' ~ quoted) -%}
 {%- endfor -%}
 
 with
@@ -119,18 +123,19 @@ final as (
     select
         persons.person_id,
         persons.canonical_id_type,
-        persons.canonical_id_value,
-        contact.external_id,
-        contact.email,
-        contact.phone,
+        {{ idstitch.protect('persons.canonical_id_value', 'canonical_id_value', 'persons.person_id') }}
+            as canonical_id_value,
+        {{ idstitch.protect('contact.external_id', 'external_id', 'persons.person_id') }} as external_id,
+        {{ idstitch.protect('contact.email', 'email', 'persons.person_id') }} as email,
+        {{ idstitch.protect('contact.phone', 'phone', 'persons.person_id') }} as phone,
         persons.anonymous_id_count,
         persons.identifier_count,
         persons.first_seen_at,
         persons.last_seen_at,
         coalesce(event_counts.identify_count, 0) as identify_count,
         coalesce(event_counts.track_count, 0) as track_count,
-        {{ idstitch.select_list(final_traits, trailing_comma=true) }}
-        coalesce(event_counts.page_count, 0) as page_count
+        coalesce(event_counts.page_count, 0) as page_count,
+        {{ idstitch.select_list(final_traits) }}
     from persons
     left join contact
         on persons.person_id = contact.person_id
@@ -138,6 +143,10 @@ final as (
         on persons.person_id = event_counts.person_id
     left join person_traits
         on persons.person_id = person_traits.person_id
+    {%- if encrypted %}
+    left join {{ ref('int_person_keys') }} as person_keys
+        on persons.person_id = person_keys.person_id
+    {%- endif %}
 
 )
 
