@@ -1,0 +1,86 @@
+{#- Apache Spark variants of the dispatched idstitch macros (dbt-spark, Spark 3.3+).
+    Only what Spark really does differently lives here; everything else is default__. -#}
+
+{# ---- regular expressions ------------------------------------------------- #}
+{% macro _spark_regex(pattern) -%}
+    {#- A pattern as a Spark SQL string literal, with the same meaning as in DuckDB (RE2).
+        Spark uses java.util.regex, which has no POSIX bracket classes: inside [...],
+        `[:space:]` is a nested class of the letters s, p, a, c, e and ':'. They are
+        translated to their ASCII Java equivalents. A final `$` becomes `\z`, since
+        Java's `$` also matches before a trailing line terminator. Backslashes and
+        quotes are escaped for Spark's string literals (which read backslash escapes). -#}
+    {%- set ascii = {
+        '[:space:]': '\\s', '[:blank:]': ' \\t', '[:digit:]': '0-9', '[:alpha:]': 'A-Za-z',
+        '[:alnum:]': '0-9A-Za-z', '[:upper:]': 'A-Z', '[:lower:]': 'a-z',
+        '[:xdigit:]': '0-9A-Fa-f',
+    } -%}
+    {%- set ns = namespace(text=pattern | string) -%}
+    {%- for name, spelled in ascii.items() -%}
+        {%- set ns.text = ns.text | replace(name, spelled) -%}
+    {%- endfor -%}
+    {%- if modules.re.search('\\[:[a-z]+:\\]', ns.text) -%}
+        {{- exceptions.raise_compiler_error(
+            "idstitch: the regular expression `" ~ pattern ~ "` uses a POSIX class that "
+            ~ "spark__ does not translate; add it to idstitch._spark_regex.") -}}
+    {%- endif -%}
+    {%- if modules.re.search('(^|[^\\\\])(\\\\\\\\)*\\$$', ns.text) -%}
+        {%- set ns.text = ns.text[:-1] ~ '\\z' -%}
+    {%- endif -%}
+    {{- return("'" ~ (ns.text | replace('\\', '\\\\') | replace("'", "\\'")) ~ "'") -}}
+{%- endmacro %}
+
+
+{% macro spark__regexp_matches(expr, pattern) -%}
+    ({{ expr }} rlike {{ idstitch._spark_regex(pattern) }})
+{%- endmacro %}
+
+
+{% macro spark__regexp_remove(expr, pattern) -%}
+    regexp_replace({{ expr }}, {{ idstitch._spark_regex(pattern) }}, '')
+{%- endmacro %}
+
+
+{# ---- whitespace ---------------------------------------------------------- #}
+{% macro spark__trim_whitespace(expr) -%}
+    {#- Spark string literals read backslash escapes, so these are the four characters. -#}
+    trim(both ' \t\r\n' from {{ expr }})
+{%- endmacro %}
+
+
+{# ---- hashing ------------------------------------------------------------- #}
+{% macro spark__node_hash(expr) -%}
+    xxhash64({{ expr }})
+{%- endmacro %}
+
+
+{# ---- newest non-null value ------------------------------------------------ #}
+{% macro spark__last_non_null(expr, order_by) -%}
+    {#- max_by over a struct of the ordering keys. Spark orders a null struct field
+        below every value, DuckDB (arg_max over a row) and PostgreSQL (order by ... desc)
+        above: each key is preceded by `key is null` so that a null ranks highest here too. -#}
+    {%- set keys = [] -%}
+    {%- for key in order_by -%}
+        {%- do keys.append('(' ~ key ~ ') is null') -%}
+        {%- do keys.append(key) -%}
+    {%- endfor -%}
+    max_by({{ expr }}, struct({{ keys | join(', ') }})) filter (where {{ expr }} is not null)
+{%- endmacro %}
+
+
+{# ---- connected components: run metadata table ----------------------------- #}
+{% macro spark__cc_create_rounds_table_sql(relation) -%}
+    {#- Spark has no `double precision`; the table is a data source table in the
+        session's default format (Parquet unless configured otherwise). -#}
+    create table if not exists {{ relation }} (
+        invocation_id {{ dbt.type_string() }},
+        model_name {{ dbt.type_string() }},
+        round_number int,
+        phase {{ dbt.type_string() }},
+        edges_in bigint,
+        nodes_hooked bigint,
+        pointer_jumps int,
+        edges_out bigint,
+        seconds double,
+        recorded_at {{ dbt.type_timestamp() }}
+    )
+{%- endmacro %}
