@@ -1,6 +1,16 @@
 {{ config(materialized='view') }}
 {#- The identifiers the graph is built from: accepted values only, and with
     encryption on, nothing from an event of a forgotten person. -#}
+{%- set not_suppressed = '' -%}
+{%- if idstitch.encryption_enabled() -%}
+{%- set not_suppressed = '
+        and not exists (
+            select 1 from suppressed
+            where
+                suppressed.event_type = event_identifiers.event_type
+                and suppressed.event_key = event_identifiers.event_key
+        )' -%}
+{%- endif -%}
 
 with
 
@@ -29,16 +39,7 @@ kept as (
         event_identifiers.identifier_value,
         event_identifiers.node_id
     from event_identifiers
-    where
-        event_identifiers.rejection_reason is null
-        {%- if idstitch.encryption_enabled() %}
-        and not exists (
-            select 1 from suppressed
-            where
-                suppressed.event_type = event_identifiers.event_type
-                and suppressed.event_key = event_identifiers.event_key
-        )
-        {%- endif %}
+    where event_identifiers.rejection_reason is null{{ not_suppressed }}
 
 )
 

@@ -108,6 +108,8 @@ final as (
     {%- if encrypted %}
     left join person_keys
         on events.person_id = person_keys.person_id
+    {% endif %}
+    {%- if encrypted %}
     where not exists (select 1 from suppressed where suppressed.event_key = identifies.event_key)
     {%- endif %}
 
