@@ -88,6 +88,22 @@ def write_raw_tables(
         con.close()
 
 
+def write_arrow_tables(
+    db_path: Path, tables: Mapping[str, pa.Table], schema: str = RAW_SCHEMA
+) -> None:
+    """Create ``schema.<table>`` from Arrow tables as they are (their own column types)."""
+    con = duckdb.connect(str(db_path))
+    try:
+        con.execute(f'create schema if not exists "{schema}"')
+        for name, arrow in tables.items():
+            con.register("idstitch_raw_upload", arrow)
+            con.execute(f'drop table if exists "{schema}"."{name}"')
+            con.execute(f'create table "{schema}"."{name}" as select * from idstitch_raw_upload')
+            con.unregister("idstitch_raw_upload")
+    finally:
+        con.close()
+
+
 @dataclass
 class DbtRun:
     db_path: Path

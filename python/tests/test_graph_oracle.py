@@ -16,6 +16,7 @@ scenario produced: the partition, every person_id, canonical id and column.
 
 from __future__ import annotations
 
+import hashlib
 import random
 from collections import defaultdict
 from collections.abc import Callable, Iterable
@@ -26,7 +27,14 @@ from typing import Any
 
 import oracle
 import pytest
-from dbt_harness import LEADING_COLUMNS, DbtRun, build_package, run_dbt, write_raw_tables
+from dbt_harness import (
+    LEADING_COLUMNS,
+    DbtRun,
+    build_package,
+    run_dbt,
+    write_arrow_tables,
+    write_raw_tables,
+)
 
 TABLES = oracle.TABLES
 BASE_TIME = datetime(2024, 1, 1, 0, 0, 0)
@@ -96,6 +104,13 @@ class Scenario:
         self.rows = {t: [] for t in TABLES}
         self._events = 0
         self._bridges = 0
+        self.event_ids: set[str] = set()
+
+    def message_id(self, key: str) -> str:
+        """A Segment-like message id (``ajs-`` + 32 hex digits), unique to this scenario."""
+        event_id = "ajs-" + hashlib.md5(f"{self.prefix}:{key}".encode()).hexdigest()
+        self.event_ids.add(event_id)
+        return event_id
 
     # ---- values
 
@@ -179,7 +194,7 @@ class Scenario:
         self._events += 1
         ts = ts if ts is not None else self.time()
         row: dict[str, Any] = {
-            "id": event_id or f"{self.prefix}:e{self._events}",
+            "id": event_id if event_id is not None else self.message_id(f"e{self._events}"),
             "timestamp": ts,
             "received_at": ts + timedelta(seconds=self.rng.randint(0, 120)),
         }
@@ -192,7 +207,7 @@ class Scenario:
 
     def add(self, table: str, event_id: str, ts: datetime, received: datetime | None, **cols: Any):
         """Append one exact row (no noise, no duplicate)."""
-        row = {"id": f"{self.prefix}:{event_id}", "timestamp": ts, "received_at": received}
+        row = {"id": self.message_id(event_id), "timestamp": ts, "received_at": received}
         row.update(cols)
         self.rows[table].append(row)
 
@@ -462,8 +477,8 @@ def s_duplicates(s: Scenario) -> None:
     p = s.prefix
     for i in range(50):
         ts = s.time()
-        s.emit({"anonymous_id": f"{p}:x{i}"}, "tracks", ts, f"{p}:shared{i}")
-        s.emit({"anonymous_id": f"{p}:y{i}"}, "pages", ts, f"{p}:shared{i}")
+        s.emit({"anonymous_id": f"{p}:x{i}"}, "tracks", ts, s.message_id(f"shared{i}"))
+        s.emit({"anonymous_id": f"{p}:y{i}"}, "pages", ts, s.message_id(f"shared{i}"))
     # explicit tie-breaks between rows with one message id
     for i in range(20):
         ts = s.time()
@@ -668,10 +683,10 @@ def partition_diff(
 
 
 def scenario_identifiers(b: Batch, name: str) -> set[oracle.Identifier]:
-    prefix = b.scenarios[name].prefix + ":"
+    event_ids = b.scenarios[name].event_ids
     found: set[oracle.Identifier] = set()
     for (_, event_id), ids in b.expected.event_identifiers.items():
-        if event_id.startswith(prefix):
+        if event_id in event_ids:
             found |= ids
     return found
 
@@ -853,19 +868,7 @@ def full_comparison(
     run = run_dbt(db, work)
     if not run.ok:
         return ["dbt build failed:\n" + run.log_tail(25)]
-    expected = oracle.resolve(tables)
-    exp_ui = {
-        i: tuple(getattr(r, c) for c in oracle.USER_IDENTIFIER_COLUMNS)
-        for i, r in expected.user_identifiers.items()
-    }
-    exp_users = {
-        p: tuple(getattr(u, c) for c in oracle.USER_COLUMNS) for p, u in expected.users.items()
-    }
-    problems = [
-        diff(exp_ui, identifier_rows(run.read("user_identifiers")), oracle.USER_IDENTIFIER_COLUMNS),
-        diff(exp_users, user_rows(run.read("users")), oracle.USER_COLUMNS),
-    ]
-    return [p for p in problems if p]
+    return compare_all(oracle.resolve(tables), run)
 
 
 def test_missing_optional_columns_are_null(tmp_path: Path) -> None:
@@ -886,27 +889,44 @@ def test_missing_optional_columns_are_null(tmp_path: Path) -> None:
     assert not problems, "\n".join(problems)
 
 
-def test_structured_values_stay_distinct(tmp_path: Path) -> None:
-    """Identifiers whose values differ in two places are different nodes.
-
-    `anonymous_id:g12:a0002990` and `anonymous_id:g15:a0002920` (and many other pairs of
-    this shape) share a 64-bit DuckDB `hash()`; the build must neither merge them nor fail.
-    """
+def _structured_tracks(event_id: Callable[[int, int], str], anon: Callable[[int, int], str]):
     t = BASE_TIME
-    tracks = [
-        {"id": f"e{a}-{b}", "timestamp": t, "received_at": t, "anonymous_id": f"g{a}:a{b:07d}"}
-        for a in range(10, 20)
-        for b in range(2900, 3100)
-    ]
-    tables: dict[str, list[dict[str, Any]]] = {
+    return {
         # every trait column the rules read is present, so only the values matter here
         "identifies": [
-            {"id": "i1", "timestamp": t, "user_id": "u1", "external_id": None}
-            | {"email": None, "phone": None}
+            {"id": "i1", "timestamp": t, "user_id": "u1"}
+            | {"external_id": None, "email": None, "phone": None}
         ],
-        "tracks": tracks,
-        "pages": [{"id": "p1", "timestamp": t, "anonymous_id": "g10:a0002900"}],
+        "tracks": [
+            {"id": event_id(a, b), "timestamp": t, "received_at": t, "anonymous_id": anon(a, b)}
+            for a in range(10, 20)
+            for b in range(2900, 3100)
+        ],
+        "pages": [{"id": "p1", "timestamp": t, "anonymous_id": "a1"}],
     }
+
+
+def test_structured_identifier_values_stay_distinct(tmp_path: Path) -> None:
+    """Identifiers whose values differ in two places are different persons.
+
+    `anonymous_id:g12:a0002990` and `anonymous_id:g15:a0002920` (and ~320 other pairs in
+    this grid) share a 64-bit DuckDB `hash()`. The build must neither merge them nor fail.
+    """
+    tables = _structured_tracks(
+        lambda a, b: "ajs-" + hashlib.md5(f"{a}/{b}".encode()).hexdigest(),
+        lambda a, b: f"g{a}:a{b:07d}",
+    )
+    problems = full_comparison(tables, tmp_path)
+    assert not problems, "\n".join(problems)
+
+
+def test_structured_message_ids_stay_distinct(tmp_path: Path) -> None:
+    """Message ids that differ in two places are different events.
+
+    `track:10ns:e1000` and `track:19ns:e1005` (and ~320 other pairs in this grid) share a
+    64-bit DuckDB `hash()`. The build must neither drop one as a duplicate nor fail.
+    """
+    tables = _structured_tracks(lambda a, b: f"{a}ns:e{b}", lambda a, b: f"anon-{a}-{b}")
     problems = full_comparison(tables, tmp_path)
     assert not problems, "\n".join(problems)
 
@@ -923,4 +943,33 @@ def test_empty_raw_table(tmp_path: Path) -> None:
         "pages": [],
     }
     problems = full_comparison(tables, tmp_path)
+    assert not problems, "\n".join(problems)
+
+
+def compare_all(expected: oracle.Resolution, run: DbtRun) -> list[str]:
+    exp_ui = {
+        i: tuple(getattr(r, c) for c in oracle.USER_IDENTIFIER_COLUMNS)
+        for i, r in expected.user_identifiers.items()
+    }
+    exp_users = {
+        p: tuple(getattr(u, c) for c in oracle.USER_COLUMNS) for p, u in expected.users.items()
+    }
+    problems = [
+        diff(exp_ui, identifier_rows(run.read("user_identifiers")), oracle.USER_IDENTIFIER_COLUMNS),
+        diff(exp_users, user_rows(run.read("users")), oracle.USER_COLUMNS),
+    ]
+    return [p for p in problems if p]
+
+
+def test_generated_data_matches_oracle(tmp_path: Path) -> None:
+    """The project's synthetic data (kiosks, shared devices, junk, camelCase, duplicates)."""
+    from idstitch.generate import generate
+
+    tables = generate(3000, 20240)
+    write_arrow_tables(tmp_path / "db.duckdb", tables)
+    run = run_dbt(tmp_path / "db.duckdb", tmp_path)
+    assert run.ok, run.log_tail()
+    expected = oracle.resolve({t: tables[t].to_pylist() for t in TABLES})
+    assert len(expected.users) > 500, "the generator should produce registered persons"
+    problems = compare_all(expected, run)
     assert not problems, "\n".join(problems)
