@@ -105,11 +105,9 @@ final as (
         on identifies.event_key = events.event_key
     left join identifiers_pivoted
         on identifies.event_key = identifiers_pivoted.event_key
-    {%- if encrypted %}
+    {% if encrypted -%}
     left join person_keys
         on events.person_id = person_keys.person_id
-    {% endif %}
-    {%- if encrypted %}
     where not exists (select 1 from suppressed where suppressed.event_key = identifies.event_key)
     {%- endif %}
 
