@@ -1,0 +1,70 @@
+"""``idstitch report``: a self-contained HTML page (and PNG charts) about the last build."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+
+from idstitch.cli import CliError
+from idstitch.report import DEFAULT_OUT_DIR, MissingBuildError, write_report
+from idstitch.summary import default_db_path
+
+DESCRIPTION = """\
+Write a self-contained HTML report (inline CSS, charts embedded as PNG, no external
+URL) about the last `dbt build` in a DuckDB file, plus the charts as PNG files:
+persons (known / anonymous-only), identifiers per type, the component-size
+histogram (log scale), the largest persons with their identifier counts per type,
+junk values removed (idstitch_data_quality), and the rounds and time of the
+components step (idstitch_component_rounds, last invocation). Identifier values
+are not shown. Progress goes to stderr; the path of the page to stdout.
+"""
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    parser = subparsers.add_parser(
+        "report",
+        help="write an HTML report with charts about the last dbt build (DuckDB)",
+        description=DESCRIPTION,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "--db",
+        default=None,
+        help="DuckDB file (default: $IDSTITCH_DUCKDB_PATH or idstitch.duckdb)",
+    )
+    parser.add_argument("--schema", default="main", help="schema of the outputs (default: main)")
+    parser.add_argument(
+        "--out",
+        default=DEFAULT_OUT_DIR,
+        help=f"directory for index.html and the PNG charts (default: {DEFAULT_OUT_DIR}/)",
+    )
+    parser.set_defaults(func=run)
+
+
+def _progress(message: str) -> None:
+    print(f"report: {message}", file=sys.stderr, flush=True)
+
+
+def run(args: argparse.Namespace) -> int:
+    path = Path(args.db) if args.db else default_db_path()
+    started = time.monotonic()
+    try:
+        written = write_report(path, args.schema, Path(args.out), progress=_progress)
+    except FileNotFoundError as exc:
+        raise CliError(f"{path}: no such DuckDB file; run `dbt build` first or pass --db") from exc
+    except MissingBuildError as exc:
+        raise CliError(f"{path}: {exc}") from exc
+    except duckdb.Error as exc:
+        raise CliError(f"cannot read {path}: {exc}") from exc
+    except OSError as exc:
+        raise CliError(f"cannot write the report to {args.out}: {exc}") from exc
+    _progress(
+        f"done in {time.monotonic() - started:.1f} s: {written.html_path} "
+        f"and {len(written.chart_paths)} charts"
+    )
+    print(written.html_path)
+    return 0
