@@ -108,7 +108,10 @@ final as (
     {% if encrypted -%}
     left join person_keys
         on events.person_id = person_keys.person_id
-    where not exists (select 1 from suppressed where suppressed.event_key = identifies.event_key)
+    where not exists (
+        select 1 from suppressed
+        where suppressed.event_key = identifies.event_key
+    )
     {%- endif %}
 
 )
