@@ -100,9 +100,11 @@
 {%- endmacro %}
 
 
-{% macro _cc_pointer_jump(target, suffix, max_jumps, what) -%}
+{% macro _cc_pointer_jump(target, suffix, what) -%}
     {#- Repeats parent := parent(parent) on the work table `suffix` (node, parent)
-        until no pointer moves; returns the number of jumps. -#}
+        until no pointer moves; returns the number of jumps. Each jump halves the
+        depth of the forest, so 64 jumps cover any forest of 64-bit node ids. -#}
+    {%- set max_jumps = 64 -%}
     {%- set table = idstitch._cc_relation(target, suffix) -%}
     {%- set next_table = idstitch._cc_relation(target, suffix ~ '_next') -%}
     {%- set ns = namespace(jumps=0, done=false) -%}
@@ -121,8 +123,8 @@
     {%- if not ns.done -%}
         {{- exceptions.raise_compiler_error(
             "idstitch: pointer jumping (" ~ what ~ ") did not converge within " ~ max_jumps
-            ~ " jumps (var idstitch_max_rounds). This cannot happen for a forest of fewer than "
-            ~ "2^" ~ max_jumps ~ " nodes; please report it with the rounds table "
+            ~ " jumps. This cannot happen for a forest of 64-bit node ids (a pointer cycle "
+            ~ "would be a bug); please report it with the rounds table "
             ~ target.schema ~ ".idstitch_component_rounds."
         ) -}}
     {%- endif -%}
@@ -154,7 +156,7 @@
                 {%- set ns.round = round_number -%}
                 {%- do idstitch._cc_create(hooks, idstitch.cc_hook_sql(edges)) -%}
                 {%- set hooked = idstitch._cc_scalar('select count(*) from ' ~ hooks) -%}
-                {%- set jumps = idstitch._cc_pointer_jump(target, 'hooks', max_rounds, 'round ' ~ round_number) -%}
+                {%- set jumps = idstitch._cc_pointer_jump(target, 'hooks', 'round ' ~ round_number) -%}
                 {%- call statement('idstitch_cc_append', fetch_result=False) -%}
                     insert into {{ parents }} (node_id, parent_id)
                     select node_id, parent_id from {{ hooks }}
@@ -185,7 +187,7 @@
 
     {%- set resolve_started = modules.datetime.datetime.now() -%}
     {%- set total_parents = idstitch._cc_scalar('select count(*) from ' ~ parents) -%}
-    {%- set jumps = idstitch._cc_pointer_jump(target, 'parents', max_rounds, 'final resolution') -%}
+    {%- set jumps = idstitch._cc_pointer_jump(target, 'parents', 'final resolution') -%}
     {%- set seconds = (modules.datetime.datetime.now() - resolve_started).total_seconds() -%}
     {%- set total_seconds = (modules.datetime.datetime.now() - started).total_seconds() -%}
     {%- do idstitch._cc_record_round(

@@ -1,0 +1,69 @@
+"""The components step: its round cap fails loudly, and its rounds are recorded and few."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import duckdb
+
+T0 = datetime(2024, 1, 1)
+
+
+def _chain_events(length: int, prefix: str) -> list[dict[str, object]]:
+    """Track events linking anon_i to user_i and anon_{i+1} to user_i: a path of 2*length nodes
+    whose values increase along it."""
+    rows: list[dict[str, object]] = []
+    for i in range(length):
+        at = T0 + timedelta(seconds=i)
+        rows.append(
+            {
+                "id": f"{prefix}a{i}",
+                "anonymous_id": f"{prefix}anon-{i:06d}",
+                "user_id": f"{prefix}user-{i:06d}",
+                "timestamp": at,
+                "received_at": at,
+            }
+        )
+        rows.append(
+            {
+                "id": f"{prefix}b{i}",
+                "anonymous_id": f"{prefix}anon-{i + 1:06d}",
+                "user_id": f"{prefix}user-{i:06d}",
+                "timestamp": at,
+                "received_at": at,
+            }
+        )
+    return rows
+
+
+def test_round_cap_reached_fails_the_build_with_a_message(dbt_build) -> None:
+    tables = {"tracks": _chain_events(200, "cap:"), "identifies": [], "pages": []}
+    run = dbt_build(tables, {"idstitch_max_rounds": 1})
+    assert not run.ok
+    log = run.stdout + run.stderr
+    assert "did not converge within 1 rounds" in log
+    assert "idstitch_max_rounds" in log
+
+
+def test_long_chain_converges_in_few_recorded_rounds(dbt_build) -> None:
+    length = 6000  # 12,001 identifiers on one path
+    tables = {"tracks": _chain_events(length, "chain:"), "identifies": [], "pages": []}
+    run = dbt_build(tables)
+    assert run.ok, run.log_tail()
+    people = {row["person_id"] for row in run.read("user_identifiers")}
+    assert len(people) == 1
+    con = duckdb.connect(str(run.db_path), read_only=True)
+    try:
+        rounds = con.execute(
+            "select count(*) filter (where phase = 'contract'), "
+            "max(pointer_jumps), count(*) filter (where phase = 'resolve') "
+            "from main.idstitch_component_rounds"
+        ).fetchone()
+    finally:
+        con.close()
+    assert rounds is not None
+    contract_rounds, max_jumps, resolves = rounds
+    assert resolves == 1
+    # O(log n): 2 * log2(12,001) < 28; pointer jumps per round likewise bounded by log2(depth) + 1.
+    assert 1 <= contract_rounds <= 28
+    assert max_jumps <= 16
