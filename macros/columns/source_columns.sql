@@ -92,6 +92,33 @@
 {%- endmacro %}
 
 
+{% macro source_timestamp(table_key, columns, name) -%}
+    {#- A timestamp column of a source as UTC `timestamp` (without time zone): columns
+        stored with a time zone are converted to UTC explicitly instead of through the
+        session's time zone. -#}
+    {%- set spellings = columns.get(name, []) -%}
+    {%- if spellings | length == 0 -%}
+        {{- return('cast(null as ' ~ dbt.type_timestamp() ~ ')') -}}
+    {%- endif -%}
+    {%- set types = {} -%}
+    {%- if execute -%}
+        {%- for column in adapter.get_columns_in_relation(idstitch.raw_relation(table_key)) -%}
+            {%- do types.update({column.name: column.data_type | lower}) -%}
+        {%- endfor -%}
+    {%- endif -%}
+    {%- set converted = [] -%}
+    {%- for spelling in spellings -%}
+        {%- set data_type = types.get(spelling, '') -%}
+        {%- if 'time zone' in data_type or 'timestamptz' in data_type -%}
+            {%- do converted.append(idstitch.utc_timestamp(adapter.quote(spelling))) -%}
+        {%- else -%}
+            {%- do converted.append('cast(' ~ adapter.quote(spelling) ~ ' as ' ~ dbt.type_timestamp() ~ ')') -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {{- return(converted[0] if converted | length == 1 else 'coalesce(' ~ converted | join(', ') ~ ')') -}}
+{%- endmacro %}
+
+
 {% macro identifies_columns() -%}
     {{- return(idstitch.source_columns('identifies', required=['id', 'timestamp'])) -}}
 {%- endmacro %}

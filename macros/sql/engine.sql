@@ -107,3 +107,18 @@
         fails the build rather than merging two events. -#}
     {{ return(idstitch.node_hash(dbt.concat([event_type_expr, "':'", event_id_expr]))) }}
 {%- endmacro %}
+
+
+{# ---- time zones ------------------------------------------------------------ #}
+{% macro utc_timestamp(expr) -%}
+    {#- A `timestamp with time zone` as the UTC wall-clock `timestamp`. -#}
+    {{ return(adapter.dispatch('utc_timestamp', 'idstitch')(expr)) }}
+{%- endmacro %}
+
+{% macro default__utc_timestamp(expr) -%}
+    ({{ expr }} at time zone 'UTC')
+{%- endmacro %}
+
+{% macro duckdb__utc_timestamp(expr) -%}
+    timezone('UTC', {{ expr }})
+{%- endmacro %}

@@ -23,9 +23,9 @@ renamed as (
         {{ idstitch.source_column(columns, 'id', dbt.type_string()) }} as event_id,
         {{ idstitch.source_column(columns, 'anonymous_id', dbt.type_string()) }} as anonymous_id,
         {{ idstitch.source_column(columns, 'user_id', dbt.type_string()) }} as user_id,
-        {{ idstitch.source_column(columns, 'timestamp', dbt.type_timestamp()) }} as event_at,
+        {{ idstitch.source_timestamp('identifies', columns, 'timestamp') }} as event_at,
         {{ idstitch.select_list(traits, trailing_comma=true) }}
-        {{ idstitch.source_column(columns, 'received_at', dbt.type_timestamp()) }} as received_at
+        {{ idstitch.source_timestamp('identifies', columns, 'received_at') }} as received_at
     from source
 
 )

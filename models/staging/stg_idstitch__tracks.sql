@@ -18,8 +18,8 @@ renamed as (
         {{ idstitch.source_column(columns, 'id', dbt.type_string()) }} as event_id,
         {{ idstitch.source_column(columns, 'anonymous_id', dbt.type_string()) }} as anonymous_id,
         {{ idstitch.source_column(columns, 'user_id', dbt.type_string()) }} as user_id,
-        {{ idstitch.source_column(columns, 'timestamp', dbt.type_timestamp()) }} as event_at,
-        {{ idstitch.source_column(columns, 'received_at', dbt.type_timestamp()) }} as received_at,
+        {{ idstitch.source_timestamp('tracks', columns, 'timestamp') }} as event_at,
+        {{ idstitch.source_timestamp('tracks', columns, 'received_at') }} as received_at,
         {{ idstitch.source_column(columns, 'event', dbt.type_string()) }} as event
     from source
 
