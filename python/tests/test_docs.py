@@ -1,0 +1,206 @@
+"""``dbt docs generate`` documents everything: models, columns, macros (with arguments), vars.
+
+The demo is built into a temporary DuckDB (``dbt seed`` + ``dbt run``, so the catalog sees
+real tables with the demo's trait columns), then ``dbt docs generate`` writes manifest.json
+and catalog.json into a temporary target. Checked from them:
+
+- every idstitch model has a description;
+- every column the catalog finds in an idstitch model is described in the manifest (the
+  models' YAML);
+- every idstitch macro has a description, and documents exactly the arguments of its
+  signature, each with a description (macros/_macros.yml);
+- every var of the package (dbt_project.yml, commented defaults included, and every
+  ``var('...')`` in its SQL and YAML) is listed in the ``__overview__`` docs block
+  (models/overview.md), and the overview lists no var the package does not have.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from dbt_harness import PROJECT_DIR, dbt_executable
+
+PACKAGE = "idstitch"
+VAR_NAME = re.compile(r"\bidstitch_[a-z0-9_]+\b")
+VAR_CALL = re.compile(r"""\bvar\(\s*['"](idstitch_[a-z0-9_]+)['"]""")
+SIGNATURE = re.compile(
+    r"\{%-?\s*(?:macro|test)\s+([A-Za-z_][A-Za-z0-9_]*)\s*\((.*?)\)\s*-?%\}", re.DOTALL
+)
+
+
+@dataclass
+class Docs:
+    manifest: dict[str, Any]
+    catalog: dict[str, Any]
+    target: Path
+
+
+def _dbt(args: list[str], db_path: Path, target: Path, logs: Path) -> None:
+    env = dict(os.environ)
+    for name in (
+        "IDSTITCH_TARGET",
+        "IDSTITCH_DUCKDB_SCHEMA",
+        "DBT_PROFILES_DIR",
+        "DBT_TARGET_PATH",
+    ):
+        env.pop(name, None)
+    env["IDSTITCH_DUCKDB_PATH"] = str(db_path)
+    env["DBT_SEND_ANONYMOUS_USAGE_STATS"] = "false"
+    env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")
+    proc = subprocess.run(
+        [
+            dbt_executable(),
+            *args,
+            "--project-dir",
+            str(PROJECT_DIR),
+            "--profiles-dir",
+            str(PROJECT_DIR),
+            "--target-path",
+            str(target),
+            "--log-path",
+            str(logs),
+        ],
+        cwd=PROJECT_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+    )
+    tail = "\n".join((proc.stdout + proc.stderr).strip().splitlines()[-40:])
+    assert proc.returncode == 0, f"dbt {' '.join(args)} failed:\n{tail}"
+
+
+@pytest.fixture(scope="module")
+def docs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Docs]:
+    work = tmp_path_factory.mktemp("docs")
+    db_path, target, logs = work / "docs.duckdb", work / "target", work / "logs"
+    _dbt(["seed"], db_path, target, logs)
+    _dbt(["run"], db_path, target, logs)
+    _dbt(["docs", "generate"], db_path, target, logs)
+    yield Docs(
+        manifest=json.loads((target / "manifest.json").read_text()),
+        catalog=json.loads((target / "catalog.json").read_text()),
+        target=target,
+    )
+
+
+def _models(docs: Docs) -> dict[str, dict[str, Any]]:
+    return {
+        uid: node
+        for uid, node in docs.manifest["nodes"].items()
+        if node["resource_type"] == "model" and node["package_name"] == PACKAGE
+    }
+
+
+def test_docs_site_generated(docs: Docs) -> None:
+    assert (docs.target / "index.html").exists()
+    assert not docs.catalog.get("errors")
+    assert set(_models(docs)) <= set(docs.catalog["nodes"]), "models missing from the catalog"
+
+
+def test_every_model_has_a_description(docs: Docs) -> None:
+    models = _models(docs)
+    assert len(models) >= 10
+    missing = sorted(node["name"] for node in models.values() if not node["description"].strip())
+    assert missing == [], f"models without description: {missing}"
+
+
+def test_every_catalog_column_is_described(docs: Docs) -> None:
+    missing: list[str] = []
+    for uid, node in sorted(_models(docs).items()):
+        described = {
+            name.lower()
+            for name, column in node["columns"].items()
+            if column.get("description", "").strip()
+        }
+        for column in docs.catalog["nodes"][uid]["columns"].values():
+            if column["name"].lower() not in described:
+                missing.append(f"{node['name']}.{column['name']}")
+    assert missing == [], "columns without description:\n  " + "\n  ".join(missing)
+
+
+def _signature_arguments(macro_sql: str, name: str) -> list[str] | None:
+    """Argument names of the macro's signature; None for a materialization."""
+    for match in SIGNATURE.finditer(macro_sql):
+        found = match.group(1)
+        if found == name or f"test_{found}" == name:
+            raw = match.group(2).strip()
+            if not raw:
+                return []
+            names: list[str] = []
+            depth, current = 0, ""
+            for char in raw + ",":
+                if char in "([{":
+                    depth += 1
+                elif char in ")]}":
+                    depth -= 1
+                if char == "," and depth == 0:
+                    names.append(current.split("=")[0].strip())
+                    current = ""
+                else:
+                    current += char
+            return names
+    return None
+
+
+def test_every_macro_is_described_with_its_arguments(docs: Docs) -> None:
+    macros = {
+        m["name"]: m for m in docs.manifest["macros"].values() if m["package_name"] == PACKAGE
+    }
+    assert len(macros) >= 20
+    problems: list[str] = []
+    for name, macro in sorted(macros.items()):
+        if not macro["description"].strip():
+            problems.append(f"{name}: no description")
+        expected = _signature_arguments(macro["macro_sql"], name)
+        if expected is None:
+            assert name.startswith("materialization_"), f"cannot read the signature of {name}"
+            continue
+        documented = [a["name"] for a in macro["arguments"]]
+        if documented != expected:
+            problems.append(f"{name}: arguments documented {documented}, signature {expected}")
+        for argument in macro["arguments"]:
+            if not (argument.get("description") or "").strip():
+                problems.append(f"{name}: argument {argument['name']} has no description")
+    assert problems == [], "macro docs:\n  " + "\n  ".join(problems)
+
+
+def _package_vars() -> set[str]:
+    project_file = (PROJECT_DIR / "dbt_project.yml").read_text()
+    project = yaml.safe_load(project_file)
+    found = {name for name in project.get("vars", {}) if name.startswith("idstitch_")}
+    # defaults documented as comments in the vars block (`# idstitch_x: defaults to ...`)
+    vars_block = project_file.split("\nvars:", 1)[1]
+    vars_block = re.split(r"\n(?=[A-Za-z-]+:)", vars_block, maxsplit=1)[0]
+    found |= set(re.findall(r"^\s*#\s*(idstitch_[a-z0-9_]+):", vars_block, re.MULTILINE))
+    # every var the package's SQL and YAML read
+    for folder in ("macros", "models", "tests", "seeds"):
+        for path in (PROJECT_DIR / folder).rglob("*"):
+            if path.suffix in (".sql", ".yml", ".yaml"):
+                found |= set(VAR_CALL.findall(path.read_text()))
+    found |= set(VAR_CALL.findall(project_file))
+    return found
+
+
+def test_every_var_is_in_the_overview(docs: Docs) -> None:
+    overview = docs.manifest["docs"].get(f"doc.{PACKAGE}.__overview__")
+    assert overview is not None, "no {% docs __overview__ %} block"
+    text = overview["block_contents"]
+    package_vars = _package_vars()
+    assert {"idstitch_max_rounds", "idstitch_source_schema", "idstitch_demo_seeds"} <= package_vars
+    listed = set(re.findall(r"^\|\s*`(idstitch_[a-z0-9_]+)`\s*\|", text, re.MULTILINE))
+    missing = sorted(package_vars - listed)
+    assert missing == [], f"vars missing from the overview's table: {missing}"
+    stale = sorted(listed - package_vars)
+    assert stale == [], f"the overview lists vars the package does not have: {stale}"
