@@ -54,7 +54,10 @@
 {%- endmacro %}
 
 {% macro duckdb__node_hash(expr) -%}
-    hash({{ expr }})
+    {#- Not DuckDB's hash(): it collides on structured strings of ~24+ characters
+        (e.g. 'anonymous_id:g12:a0002990' and 'anonymous_id:g15:a0002920'). The low
+        64 bits of md5 are uniformly distributed. -#}
+    md5_number_lower({{ expr }})
 {%- endmacro %}
 
 
