@@ -19,14 +19,15 @@ Volumes (rates are of persons unless said otherwise):
   (identify with ``anonymous_id`` and an ``email`` trait, no ``user_id``); 30%
   full registrations (``user_id`` + ``anonymous_id`` + traits), a third of them
   after a soft registration.
-* 1..9 anonymous ids (devices) per person: web browsers (lower-case UUID), iOS
+* 1..10 anonymous ids (devices) per person: web browsers (lower-case UUID), iOS
   (upper-case UUID) and Android apps; anonymous visitors have a second or third
   id in 22% of cases (cleared cookies), registered persons in ~65%.
 * a registered person logs in on each further device with probability 0.7, so
   about 30% of their further devices never log in and stay anonymous; every
   login is an identify call on that device; later track and page calls on a
   logged-in device carry the ``user_id``.
-* re-identify calls (0.7 per logged-in device on average) with some traits;
+* re-identify calls (about 0.3 per logged-in device, 1.6 for power users) with
+  some traits;
   15% of them server-side (``user_id`` only, no ``anonymous_id``); 5% of
   logged-in tracks are server-side too.
 * ``user_id``: 50% numeric strings, 42% 13-character hex, 8% the person's email
@@ -39,7 +40,8 @@ Volumes (rates are of persons unless said otherwise):
   (one of the junk ids below).
 * phones on 45% of registered persons, formatted per row as
   ``+1 (555) 010-2345``, ``555.010.2345``, ``555-010-2345``, ``+15550102345``
-  or ``555 010 2345``; 3% of phone holders send a too-short phone from a small
+  or ``555 010 2345`` (so one number normalises to 11 digits with the ``+1``
+  and to 10 without); 3% of phone holders send a too-short phone from a small
   shared set (``12345``, ``555-01``, ``0000``, ``123``) that must not link them.
 * ``external_id`` trait on 10% of registered persons (half equal to their
   ``user_id``, half a separate ``crm-...`` id); ``zendesk_id`` on 6%;
@@ -680,7 +682,7 @@ def _simulate(spec: _Spec, lo: int, hi: int, con: duckdb.DuckDBPyConnection) -> 
             t=et[mask],
             user=ev_user[mask],
         )
-        out[table] = _finish_events(spec, table, rows, mobile, anon_text, uid_col)
+        out[table] = _finish_events(spec, table, rows, mobile, anon_text, uid_col, p)
     irows = _Rows(h=i_h, person=i_person, dev=i_dev, t=i_t, user=i_user)
     irows.extra = {"kind": i_kind, "t_change": t_change[i_person], "t_reg": t_reg[i_person]}
     out["identifies"] = _finish_identifies(
@@ -831,6 +833,7 @@ def _common(
     has_anon: Bool,
     anon_text: npt.NDArray[np.uint8],
     uid_col: pa.Array,
+    p_glob: U64,
 ) -> tuple[dict[str, Any], I64]:
     ts, rec, copies, late = _timing(spec, rows, mobile)
     a_code, u_code = _junk(rows, has_anon)
@@ -840,6 +843,7 @@ def _common(
     late_ms = np.where(is_late, _ms(60.0 + _u4(hr, S_LATE)[0] * 2 * DAY), 0)
     cols: dict[str, Any] = {
         "_ord": pa.array(np.arange(len(rep), dtype=np.int64)),
+        "pg": pa.array(p_glob[rows.person[rep]].astype(np.int64)),
         "id": _message_ids(hr),
         "anon": _fixed_strings(anon_text[rows.dev[rep]]),
         "anon_code": pa.array(a_code[rep]),
@@ -858,10 +862,11 @@ def _finish_events(
     mobile: Bool,
     anon_text: npt.NDArray[np.uint8],
     uid_col: pa.Array,
+    p_glob: U64,
 ) -> pa.Table:
     u_server, u_a, u_b, _ = _u4(rows.h, S_SERVER)
     server = rows.user & (u_server < 0.05) if table == "tracks" else np.zeros(len(u_a), bool)
-    cols, rep = _common(spec, rows, mobile, ~server, anon_text, uid_col)
+    cols, rep = _common(spec, rows, mobile, ~server, anon_text, uid_col, p_glob)
     if table == "tracks":
         mob = mobile[rows.dev]
         ev = np.where(mob, _pick(u_a, TRACK_WEIGHTS_MOBILE), _pick(u_a, TRACK_WEIGHTS_WEB))
@@ -890,7 +895,7 @@ def _finish_identifies(
     h = rows.h
     kind = rows.extra["kind"]
     server = (kind == K_REID) & (_u4(h, S_SERVER)[0] < 0.15)
-    cols, rep = _common(spec, rows, mobile, ~server, anon_text, uid_col)
+    cols, rep = _common(spec, rows, mobile, ~server, anon_text, uid_col, p_glob)
     hr = h[rep]
     kind = kind[rep]
     person = rows.person[rep]
@@ -928,7 +933,6 @@ def _finish_identifies(
 
     cols.update(
         {
-            "p": pa.array(person),
             "email_sel": pa.array(email_sel.astype(np.int8)),
             "style": pa.array(style.astype(np.int8)),
             "phone_fmt": pa.array(phone_fmt.astype(np.int8)),
@@ -997,11 +1001,14 @@ _PHONE_SQL = f"""CASE
         ELSE printf('%03d %03d %04d', area, local // 10000, local % 10000) END"""
 
 
-def _final_sql(table: str, source: str, start: date, *, ordered: bool = False) -> str:
+def _final_sql(
+    table: str, source: str, start: date, *, ordered: bool = False, truth: bool = False
+) -> str:
     """The SELECT that renders a raw chunk registered as ``source``.
 
     Rows come out in ``source`` order when the connection preserves insertion order
     (DuckDB's default); ``ordered`` adds an explicit ORDER BY for when it does not.
+    ``truth`` adds ``true_person``, the simulated person's number (not a Segment column).
     """
     if table == "tracks":
         body = f"{_COMMON_SQL},\n    event::VARCHAR AS event"
@@ -1050,8 +1057,10 @@ def _final_sql(table: str, source: str, start: date, *, ordered: bool = False) -
     CASE WHEN s_stripe AND camel THEN p_stripe_customer_id END AS "stripeCustomerId",
     plan::VARCHAR AS plan"""
     casts = ",\n    ".join(f'CAST("{name}" AS {typ}) AS "{name}"' for name, typ in COLUMNS[table])
+    if truth:
+        casts += ",\n    pg AS true_person"
     order = "\nORDER BY _ord" if ordered else ""
-    return f"SELECT\n    {casts}\nFROM (SELECT _ord, {body}\nFROM {source}){order}"
+    return f"SELECT\n    {casts}\nFROM (SELECT _ord, pg, {body}\nFROM {source}){order}"
 
 
 def _preserves_order(con: duckdb.DuckDBPyConnection) -> bool:
@@ -1168,8 +1177,13 @@ def iter_tables(
     start: date = DEFAULT_START,
     days: int = DEFAULT_DAYS,
     chunk_persons: int = CHUNK_PERSONS,
+    truth: bool = False,
 ) -> Iterator[tuple[int, dict[str, pa.Table]]]:
-    """Yield (persons done so far, final Arrow tables of that chunk), chunk by chunk."""
+    """Yield (persons done so far, final Arrow tables of that chunk), chunk by chunk.
+
+    ``truth`` adds a BIGINT column ``true_person`` (the simulated person, 0-based) to
+    every table: ground truth for tests. It is not a Segment column.
+    """
     _check(persons, days)
     spec = _Spec(persons, seed, _epoch(start), days)
     con = duckdb.connect()
@@ -1181,7 +1195,8 @@ def iter_tables(
             for table in TABLES:
                 con.register(_RAW_VIEW, raw[table])
                 try:
-                    out[table] = con.execute(_final_sql(table, _RAW_VIEW, start)).to_arrow_table()
+                    sql = _final_sql(table, _RAW_VIEW, start, truth=truth)
+                    out[table] = con.execute(sql).to_arrow_table()
                 finally:
                     con.unregister(_RAW_VIEW)
             yield done, out
@@ -1200,10 +1215,14 @@ def generate(
     *,
     start: date = DEFAULT_START,
     days: int = DEFAULT_DAYS,
+    truth: bool = False,
 ) -> dict[str, pa.Table]:
-    """The three tables in memory (for tests and small runs)."""
+    """The three tables in memory as Arrow tables (for tests and small runs).
+
+    ``truth`` adds the ground-truth column ``true_person`` (see ``iter_tables``).
+    """
     parts: dict[str, list[pa.Table]] = {t: [] for t in TABLES}
-    for _, chunk in iter_tables(persons, seed, start=start, days=days):
+    for _, chunk in iter_tables(persons, seed, start=start, days=days, truth=truth):
         for table in TABLES:
             parts[table].append(chunk[table])
     return {t: pa.concat_tables(parts[t]) for t in TABLES}
