@@ -45,6 +45,7 @@ test: venv
 	$(MAKE) test-postgres
 
 test-python: venv
+	bash scripts/install-chromium.sh
 	cd python && ../$(BIN)/pytest -q
 
 ## test-postgres: throwaway PostgreSQL on loopback, dbt build --target postgres
