@@ -22,7 +22,7 @@ from idstitch.summary import default_db_path
 
 DESCRIPTION = f"""\
 Generate the raw Segment warehouse tables identifies, tracks and pages for
-PERSONS simulated people (about 15 events per person) into a DuckDB schema
+N simulated persons (about 15 events per person) into a DuckDB schema
 (default) or as Parquet files DIR/identifies.parquet, DIR/tracks.parquet,
 DIR/pages.parquet. The same --persons and --seed always give the same rows in
 the same order; another seed gives other data.
