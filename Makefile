@@ -33,7 +33,7 @@ build: venv
 lint: venv
 	$(BIN)/ruff check python
 	$(BIN)/ruff format --check python
-	$(BIN)/mypy python/idstitch
+	$(BIN)/mypy --config-file python/pyproject.toml python/idstitch
 	$(BIN)/dbt seed --quiet
 	$(BIN)/sqlfluff lint models macros
 
