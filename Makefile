@@ -43,6 +43,7 @@ test: venv
 	IDSTITCH_DUCKDB_PATH=$(CURDIR)/target/test.duckdb $(BIN)/dbt build --target-path target/test
 	$(MAKE) test-python
 	$(MAKE) test-postgres
+	$(MAKE) test-spark
 
 test-python: venv
 	bash scripts/install-chromium.sh

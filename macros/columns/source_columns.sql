@@ -18,7 +18,7 @@
         _staging__sources.yml (keep the two in step). Built here rather than with
         source() so that unit tests, which replace sources, can still introspect. -#}
     {{- return(api.Relation.create(
-        database=var('idstitch_source_database', target.database),
+        database=var('idstitch_source_database', target.get('database')),
         schema=var('idstitch_source_schema', target.schema ~ '_idstitch_raw'),
         identifier=var('idstitch_' ~ table_key ~ '_table', table_key)
     )) -}}

@@ -72,7 +72,9 @@
 {%- endmacro %}
 
 {% macro default__identifier_hash(type_expr, value_expr, index_key_expr) -%}
+    {%- if idstitch.encryption_enabled() -%}
     {{ idstitch.default__protect(value_expr, 'identifier_value', none, none) }}
+    {%- endif -%}
 {%- endmacro %}
 
 {% macro duckdb__identifier_hash(type_expr, value_expr, index_key_expr) -%}

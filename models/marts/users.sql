@@ -4,7 +4,7 @@
 {%- set encrypted = idstitch.encryption_enabled() -%}
 {%- set traits = idstitch.trait_columns(idstitch.identifies_columns()) -%}
 {%- set present = idstitch.staged_identifies_columns() -%}
-{%- set newest = ['identifies.event_at', 'identifies.received_at', 'identifies.event_id'] -%}
+{%- set newest = ['identifies.event_at', 'identifies.received_at', idstitch.binary_order('identifies.event_id')] -%}
 {%- set full_name = "nullif(" ~ idstitch.trim_whitespace(
     "concat_ws(' ', person_traits." ~ adapter.quote('first_name') ~ ", person_traits." ~ adapter.quote('last_name') ~ ")"
 ) ~ ", '')" -%}
