@@ -22,12 +22,6 @@ pages as (
 
 ),
 
-events as (
-
-    select * from {{ ref('int_events_deduplicated') }}
-
-),
-
 anchors as (
 
     select * from {{ ref('int_events_anchored') }}
@@ -51,20 +45,11 @@ raw_rows as (
         '{{ table }}' as table_name,
         count(*) as row_count,
         count(case when event_id is null or {{ idstitch.trim_whitespace('event_id') }} = '' then 1 end)
-            as missing_id_count
+            as missing_id_count,
+        count(distinct case when {{ idstitch.trim_whitespace('event_id') }} <> '' then event_id end)
+            as kept_count
     from {{ table }}
     {%- endfor %}
-
-),
-
-kept_events as (
-
-    select
-        case event_type when 'identify' then 'identifies' when 'track' then 'tracks' else 'pages' end
-            as table_name,
-        count(*) as kept_count
-    from events
-    group by event_type
 
 ),
 
@@ -101,21 +86,17 @@ table_checks as (
         raw_rows.table_name,
         'duplicate_message_id_dropped' as check_name,
         null as identifier_type,
-        raw_rows.row_count - raw_rows.missing_id_count - coalesce(kept_events.kept_count, 0) as row_count,
+        raw_rows.row_count - raw_rows.missing_id_count - raw_rows.kept_count as row_count,
         null as example_value
     from raw_rows
-    left join kept_events
-        on raw_rows.table_name = kept_events.table_name
     union all
     select
         raw_rows.table_name,
         'event_without_identifier' as check_name,
         null as identifier_type,
-        coalesce(kept_events.kept_count, 0) - coalesce(anchored_events.anchored_count, 0) as row_count,
+        raw_rows.kept_count - coalesce(anchored_events.anchored_count, 0) as row_count,
         null as example_value
     from raw_rows
-    left join kept_events
-        on raw_rows.table_name = kept_events.table_name
     left join anchored_events
         on raw_rows.table_name = anchored_events.table_name
 
