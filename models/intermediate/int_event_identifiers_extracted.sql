@@ -1,7 +1,7 @@
 {#- One row per (event, candidate identifier value): which column it came from, its
-    type and normalised value, its 64-bit node id, or why it is no identifier
-    (rejection_reason; rejected rows keep the raw value so they can be counted and
-    shown, accepted rows do not). -#}
+    type and 64-bit node id (values: int_identifier_values_normalised), or why it is no
+    identifier (rejection_reason; rejected rows keep the raw value so they can be
+    counted and shown). Integers and short codes only: it is the widest table. -#}
 {%- set id_traits = idstitch.id_trait_columns(idstitch.identifies_columns()) -%}
 {#- Identifier traits the identifies table has; a missing column has no identifiers. -#}
 {%- set present = idstitch.staged_identifies_columns() -%}
@@ -35,28 +35,31 @@ identifies as (
 
 ),
 
+dictionary as (
+
+    select * from {{ ref('int_identifier_values_normalised') }}
+
+),
+
 candidates as (
 
     select
-        event_type, event_key, event_at,
+        event_type,
+        event_key,
+        event_at,
         'anonymous_id' as source_column,
-        'anonymous_id' as identifier_type,
-        anonymous_id as raw_value,
-        {{ idstitch.normalise_identifier('anonymous_id', 'anonymous_id') }} as normalised_value
+        anonymous_id as raw_value
     from events
     where anonymous_id is not null
 
     union all
 
     select
-        event_type, event_key, event_at,
+        event_type,
+        event_key,
+        event_at,
         'user_id' as source_column,
-        case when {{ user_id_is_email }} then 'email' else 'external_id' end as identifier_type,
-        user_id as raw_value,
-        case
-            when {{ user_id_is_email }} then {{ idstitch.normalise_identifier('email', 'user_id') }}
-            else {{ idstitch.normalise_identifier('external_id', 'user_id') }}
-        end as normalised_value
+        user_id as raw_value
     from events
     where user_id is not null
 
@@ -71,47 +74,29 @@ candidates as (
         {{ idstitch.event_key("'identify'", 'event_id') }} as event_key,
         event_at,
         '{{ trait }}' as source_column,
-        '{{ trait }}' as identifier_type,
-        cast({{ trait }} as {{ dbt.type_string() }}) as raw_value,
-        {{ idstitch.normalise_identifier(trait, 'cast(' ~ trait ~ ' as ' ~ dbt.type_string() ~ ')') }}
-            as normalised_value
+        cast({{ trait }} as {{ dbt.type_string() }}) as raw_value
     from identifies
     where {{ trait }} is not null{{ not_from_user_id.get(trait, '') }}
     {%- endfor %}
 
 ),
 
-classified as (
-
-    select
-        event_type,
-        event_key,
-        event_at,
-        source_column,
-        identifier_type,
-        normalised_value,
-        raw_value,
-        {{ idstitch.rejection_reason('identifier_type', 'raw_value', 'normalised_value') }} as rejection_reason
-    from candidates
-
-),
-
 final as (
 
     select
-        event_type,
-        event_key,
-        event_at,
-        source_column,
-        identifier_type,
-        case when rejection_reason is null then normalised_value end as identifier_value,
-        case
-            when rejection_reason is null
-                then {{ idstitch.node_hash(dbt.concat(['identifier_type', "':'", 'normalised_value'])) }}
-        end as node_id,
-        rejection_reason,
-        case when rejection_reason is not null then raw_value end as rejected_value
-    from classified
+        candidates.event_type,
+        candidates.event_key,
+        candidates.event_at,
+        candidates.source_column,
+        dictionary.identifier_type,
+        dictionary.node_id,
+        dictionary.rejection_reason,
+        case when dictionary.rejection_reason is not null then candidates.raw_value end as rejected_value
+    from candidates
+    inner join dictionary
+        on
+            candidates.source_column = dictionary.source_column
+            and candidates.raw_value = dictionary.raw_value
 
 )
 

@@ -36,7 +36,6 @@ kept as (
         event_identifiers.event_at,
         event_identifiers.source_column,
         event_identifiers.identifier_type,
-        event_identifiers.identifier_value,
         event_identifiers.node_id
     from event_identifiers
     where event_identifiers.rejection_reason is null{{ not_suppressed }}

@@ -24,7 +24,8 @@ identifiers as (
         node_id,
         identifier_type,
         identifier_value
-    from event_identifiers
+    from {{ ref('int_identifier_values_normalised') }}
+    where rejection_reason is null
     group by node_id, identifier_type, identifier_value
 
 ),

@@ -10,17 +10,51 @@ event_identifiers as (
 
 ),
 
-collected as (
+dictionary as (
+
+    select * from {{ ref('int_identifier_values_normalised') }}
+    where rejection_reason is null
+
+),
+
+seen as (
 
     select
         node_id,
-        identifier_type,
-        identifier_value,
         min(event_at) as first_seen_at,
         max(event_at) as last_seen_at,
         count(*) as event_count
     from event_identifiers
+    group by node_id
+
+),
+
+node_values as (
+
+    {#- several raw spellings (' Jane@X.com', 'jane@x.com') share one node; two
+        different identifiers sharing one would be a hash collision: the unique test
+        on node_id below fails the build then -#}
+    select
+        node_id,
+        identifier_type,
+        identifier_value
+    from dictionary
     group by node_id, identifier_type, identifier_value
+
+),
+
+collected as (
+
+    select
+        seen.node_id,
+        node_values.identifier_type,
+        node_values.identifier_value,
+        seen.first_seen_at,
+        seen.last_seen_at,
+        seen.event_count
+    from seen
+    inner join node_values
+        on seen.node_id = node_values.node_id
 
 )
 

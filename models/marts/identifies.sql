@@ -62,8 +62,15 @@ events as (
 
 event_identifiers as (
 
-    select * from {{ ref('int_event_identifiers_kept') }}
-    where event_type = 'identify'
+    select
+        kept.event_key,
+        kept.source_column,
+        kept.identifier_type,
+        identifiers.identifier_value
+    from {{ ref('int_event_identifiers_kept') }} as kept
+    inner join {{ ref('int_identifiers_collected') }} as identifiers
+        on kept.node_id = identifiers.node_id
+    where kept.event_type = 'identify'
 
 ),
 
