@@ -690,6 +690,41 @@ def test_decrypt_with_a_wrong_key_fails_without_plaintext(
     assert "master key missing" in missing.stderr and missing.stdout == ""
 
 
+def test_build_that_skips_user_identifiers_keeps_keys_of_new_persons(
+    work: Path, encrypted_db: Path, master_key: str
+) -> None:
+    """Stale-key pruning must not delete the key a new person got in this very build.
+
+    A new person arrives; the build rebuilds ``users`` (encrypting them under a new
+    key) but not ``user_identifiers`` (deselected here; the same happens when it
+    fails). Pruning against the old ``user_identifiers`` would destroy the new key
+    and leave the person's row unreadable.
+    """
+    db = copy_db(encrypted_db, work / "partial.duckdb")
+    with closing(duckdb.connect(str(db))) as con:
+        con.execute(
+            f"insert into {RAW_SCHEMA}.identifies "
+            '(id, anonymous_id, user_id, "timestamp", received_at, email, first_name) values '
+            "('ajs-new-identify-0001', 'a0000000-new0-4000-8000-00000000000a', 'u-new-1', "
+            "timestamp '2024-09-01 10:00:00', timestamp '2024-09-01 10:00:01', "
+            "'new.person@example.com', 'Newton')"
+        )
+    run = dbt_build(
+        work,
+        db,
+        "partial",
+        encrypt=True,
+        master_key=master_key,
+        extra_args=["--exclude", "resource_type:seed", "user_identifiers"],
+    )
+    assert run.returncode == 0, run.tail()
+    new = [
+        row for row in decrypted_users(db, master_key).values() if row["external_id"] == "u-new-1"
+    ]
+    assert len(new) == 1
+    assert (new[0]["email"], new[0]["first_name"]) == ("new.person@example.com", "Newton")
+
+
 # --------------------------------------------------------------------- 4. forget
 
 
