@@ -115,7 +115,8 @@
         {%- set plain = [
             'int_events_attributed', 'int_event_identifiers_kept', 'int_person_keys', 'int_events_deduplicated',
             'int_identifies_deduplicated', 'int_event_identifiers_extracted',
-            'int_identifiers_collected', 'int_identifiers_resolved', 'int_events_suppressed'
+            'int_identifiers_collected', 'int_identifiers_resolved', 'int_events_suppressed',
+            'int_identifier_values_normalised'
         ] -%}
         {%- for name in plain -%}
             {%- set relation = adapter.get_relation(database=target.database, schema=target.schema, identifier=name) -%}
@@ -124,11 +125,20 @@
             {%- endif -%}
         {%- endfor -%}
         {%- set published = adapter.get_relation(database=target.database, schema=target.schema, identifier='user_identifiers') -%}
-        {%- if published is not none -%}
+        {#- prune only against a user_identifiers rebuilt in this run, together with
+            the marts that were encrypted under the keys -#}
+        {%- set rebuilt = [] -%}
+        {%- for result in results if result.node.resource_type == 'model'
+                and result.node.name in ['user_identifiers', 'users', 'identifies']
+                and result.status == 'success' -%}
+            {%- do rebuilt.append(result.node.name) -%}
+        {%- endfor -%}
+        {%- if published is not none and rebuilt | unique | list | length == 3 -%}
             {%- call statement('idstitch_prune_keys', fetch_result=False) -%}
                 delete from {{ source('idstitch_keystore', 'data_keys') }}
                 where person_id not in (select person_id from {{ published }})
             {%- endcall -%}
+            {%- do adapter.commit() -%}
         {%- endif -%}
         {%- do log("idstitch: encryption on; dropped plain-text intermediate tables and pruned stale keys", info=True) -%}
     {%- endif -%}

@@ -53,6 +53,19 @@ raw_rows as (
 
 ),
 
+{%- if idstitch.encryption_enabled() %}
+suppressed_events as (
+
+    select
+        case event_type when 'identify' then 'identifies' when 'track' then 'tracks' else 'pages' end
+            as table_name,
+        count(*) as suppressed_count
+    from {{ ref('int_events_suppressed') }}
+    group by event_type
+
+),
+{%- endif %}
+
 anchored_events as (
 
     select
@@ -94,11 +107,16 @@ table_checks as (
         raw_rows.table_name,
         'event_without_identifier' as check_name,
         null as identifier_type,
-        raw_rows.kept_count - coalesce(anchored_events.anchored_count, 0) as row_count,
+        raw_rows.kept_count - coalesce(anchored_events.anchored_count, 0)
+        {%- if idstitch.encryption_enabled() %} - coalesce(suppressed_events.suppressed_count, 0){% endif %} as row_count,
         null as example_value
     from raw_rows
     left join anchored_events
         on raw_rows.table_name = anchored_events.table_name
+    {%- if idstitch.encryption_enabled() %}
+    left join suppressed_events
+        on raw_rows.table_name = suppressed_events.table_name
+    {%- endif %}
 
 ),
 
