@@ -8,13 +8,18 @@
                    down, so they form a forest whose roots are local minima.
       2. jump:     pointer jumping (parent := parent(parent)) until every node
                    points at its tree's root; depth halves per jump, so a forest of
-                   depth d needs about log2(d) jumps.
+                   depth d needs about log2(d) jumps. A `pending` flag (parent not
+                   a root yet) travels with each pointer, so no pass is spent only
+                   to learn that nothing moves, and a forest of stars needs none.
       3. contract: replace each endpoint by its root, drop self loops, distinct.
                    A finished component collapses to one node and leaves the
                    working set; its edges are gone.
-    The (node -> root) pointers of every round are appended to one table; at the
-    end, pointer jumping over it gives every node the smallest node id of its
-    component.
+    The (node -> root) pointers of every round are appended to one table. At the
+    end they are resolved backwards: the roots of the last round are final, and a
+    node hooked in round t gets the final root of its round-t root (hooked in a
+    later round, or final itself) - one pass per round, each probing only the
+    small set of later-round nodes. Every node ends with the smallest node id of
+    its component.
 
     Why O(log n): a root that got no child in a round (a singleton tree) had only
     neighbours that hooked below it, so after contraction it has a smaller
@@ -72,55 +77,55 @@
 
 
 {% macro _cc_create(relation, select_sql) -%}
-    {%- do adapter.drop_relation(relation) -%}
-    {%- call statement('idstitch_cc_create', fetch_result=False) -%}
-        {{ get_create_table_as_sql(False, relation, select_sql) }}
-    {%- endcall -%}
+    {%- do idstitch.cc_replace_table(relation, select_sql) -%}
 {%- endmacro %}
 
 
-{% macro _cc_scalar(select_sql) -%}
-    {%- set result = run_query(select_sql) -%}
-    {{- return(result.columns[0].values()[0] | int) -}}
+{% macro _cc_numbers(select_sql) -%}
+    {#- The first row of a query, as a list of integers (null counts as 0). -#}
+    {%- set row = run_query(select_sql).rows[0] -%}
+    {%- set numbers = [] -%}
+    {%- for value in row -%}
+        {%- do numbers.append((value or 0) | int) -%}
+    {%- endfor -%}
+    {{- return(numbers) -}}
+{%- endmacro %}
+
+
+{% macro _cc_work_suffixes() -%}
+    {{- return(['edges_a', 'edges_b', 'hooks_a', 'hooks_b', 'parents', 'resolved']) -}}
 {%- endmacro %}
 
 
 {% macro _cc_drop_work_tables(target) -%}
-    {%- for suffix in ['edges', 'edges_next', 'hooks', 'hooks_next', 'parents', 'parents_next'] -%}
+    {%- for suffix in idstitch._cc_work_suffixes() -%}
         {%- do adapter.drop_relation(idstitch._cc_relation(target, suffix)) -%}
     {%- endfor -%}
 {%- endmacro %}
 
 
-{% macro _cc_swap(target, from_suffix, to_suffix) -%}
-    {#- Makes the `to` work table the content of `from` (drop + rename). -#}
-    {%- set to_relation = idstitch._cc_relation(target, to_suffix) -%}
-    {%- do adapter.drop_relation(to_relation) -%}
-    {%- do adapter.rename_relation(idstitch._cc_relation(target, from_suffix), to_relation) -%}
-{%- endmacro %}
-
-
-{% macro _cc_pointer_jump(target, suffix, what) -%}
-    {#- Repeats parent := parent(parent) on the work table `suffix` (node, parent)
-        until no pointer moves; returns the number of jumps. Each jump halves the
-        depth of the forest, so 64 jumps cover any forest of 64-bit node ids. -#}
+{% macro _cc_pointer_jump(target, pending, what) -%}
+    {#- Resolves the hooks of a round to roots: parent := parent(parent) on the rows whose
+        parent is itself hooked (`pending` = 1), until none is. The hook step sets the flag
+        and every jump carries it (a row's new flag is its old parent's flag), so no pass
+        is spent only to find out that nothing moves. Each jump halves the depth of the
+        forest: 64 jumps cover any forest of 64-bit node ids. Work tables ping-pong between
+        `hooks_a` and `hooks_b`; returns [suffix of the resolved table, jumps]. -#}
     {%- set max_jumps = 64 -%}
-    {%- set table = idstitch._cc_relation(target, suffix) -%}
-    {%- set next_table = idstitch._cc_relation(target, suffix ~ '_next') -%}
-    {%- set ns = namespace(jumps=0, done=false) -%}
+    {%- set ns = namespace(current='hooks_a', jumps=0, pending=pending) -%}
     {%- for jump in range(max_jumps) -%}
-        {%- if not ns.done -%}
-            {%- do idstitch._cc_create(next_table, idstitch.cc_jump_sql(table)) -%}
-            {%- set moved = idstitch._cc_scalar(
-                'select count(*) from ' ~ next_table ~ ' where moved = 1') -%}
-            {%- do idstitch._cc_swap(target, suffix ~ '_next', suffix) -%}
+        {%- if ns.pending > 0 -%}
+            {%- set following = 'hooks_b' if ns.current == 'hooks_a' else 'hooks_a' -%}
+            {%- set following_relation = idstitch._cc_relation(target, following) -%}
+            {%- do idstitch._cc_create(following_relation,
+                idstitch.cc_jump_sql(idstitch._cc_relation(target, ns.current))) -%}
+            {%- set ns.pending = idstitch._cc_numbers(
+                'select sum(pending) from ' ~ following_relation)[0] -%}
+            {%- set ns.current = following -%}
             {%- set ns.jumps = ns.jumps + 1 -%}
-            {%- if moved == 0 -%}
-                {%- set ns.done = true -%}
-            {%- endif -%}
         {%- endif -%}
     {%- endfor -%}
-    {%- if not ns.done -%}
+    {%- if ns.pending > 0 -%}
         {{- exceptions.raise_compiler_error(
             "idstitch: pointer jumping (" ~ what ~ ") did not converge within " ~ max_jumps
             ~ " jumps. This cannot happen for a forest of 64-bit node ids (a pointer cycle "
@@ -128,24 +133,23 @@
             ~ target.schema ~ ".idstitch_component_rounds."
         ) -}}
     {%- endif -%}
-    {{- return(ns.jumps) -}}
+    {{- return([ns.current, ns.jumps]) -}}
 {%- endmacro %}
 
 
 {% macro compute_components(edges_sql, target, max_rounds) -%}
     {#- Runs the rounds; returns the SQL of the final (node_id, component_id) table. -#}
-    {%- set edges = idstitch._cc_relation(target, 'edges') -%}
-    {%- set edges_next = idstitch._cc_relation(target, 'edges_next') -%}
-    {%- set hooks = idstitch._cc_relation(target, 'hooks') -%}
     {%- set parents = idstitch._cc_relation(target, 'parents') -%}
-    {%- do idstitch._cc_drop_work_tables(target) -%}
+    {%- set resolved = idstitch._cc_relation(target, 'resolved') -%}
     {%- set rounds_table = idstitch._cc_rounds_table(target) -%}
     {%- set started = modules.datetime.datetime.now() -%}
 
-    {%- do idstitch._cc_create(edges, idstitch.cc_initial_edges_sql(edges_sql)) -%}
-    {%- set ns = namespace(edges=idstitch._cc_scalar('select count(*) from ' ~ edges), round=0, converged=false) -%}
+    {%- set ns = namespace(edges_suffix='edges_a', edges=0, round=0, converged=false) -%}
+    {%- set first_edges = idstitch._cc_relation(target, 'edges_a') -%}
+    {%- do idstitch._cc_create(first_edges, idstitch.cc_initial_edges_sql(edges_sql)) -%}
+    {%- set ns.edges = idstitch._cc_numbers('select count(*) from ' ~ first_edges)[0] -%}
     {%- do log("idstitch components: " ~ ns.edges ~ " distinct edges to resolve", info=True) -%}
-    {%- do idstitch._cc_create(parents, idstitch.cc_empty_parents_sql(edges)) -%}
+    {%- do idstitch._cc_create(parents, idstitch.cc_empty_parents_sql(first_edges)) -%}
 
     {%- for round_number in range(1, max_rounds + 1) -%}
         {%- if not ns.converged -%}
@@ -154,24 +158,31 @@
                 {%- set ns.converged = true -%}
             {%- else -%}
                 {%- set ns.round = round_number -%}
-                {%- do idstitch._cc_create(hooks, idstitch.cc_hook_sql(edges)) -%}
-                {%- set hooked = idstitch._cc_scalar('select count(*) from ' ~ hooks) -%}
-                {%- set jumps = idstitch._cc_pointer_jump(target, 'hooks', 'round ' ~ round_number) -%}
+                {%- set edges = idstitch._cc_relation(target, ns.edges_suffix) -%}
+                {%- set next_suffix = 'edges_b' if ns.edges_suffix == 'edges_a' else 'edges_a' -%}
+                {%- set next_edges = idstitch._cc_relation(target, next_suffix) -%}
+                {%- set hooks_a = idstitch._cc_relation(target, 'hooks_a') -%}
+                {%- do idstitch._cc_create(hooks_a, idstitch.cc_hook_sql(edges)) -%}
+                {%- set counts = idstitch._cc_numbers(
+                    'select count(*), sum(pending) from ' ~ hooks_a) -%}
+                {%- set jumped = idstitch._cc_pointer_jump(target, counts[1], 'round ' ~ round_number) -%}
+                {%- set hooks = idstitch._cc_relation(target, jumped[0]) -%}
                 {%- call statement('idstitch_cc_append', fetch_result=False) -%}
-                    insert into {{ parents }} (node_id, parent_id)
-                    select node_id, parent_id from {{ hooks }}
+                    insert into {{ parents }} (node_id, parent_id, round_number)
+                    select node_id, parent_id, {{ round_number }} from {{ hooks }}
                 {%- endcall -%}
-                {%- do idstitch._cc_create(edges_next, idstitch.cc_contract_sql(edges, hooks)) -%}
-                {%- do idstitch._cc_swap(target, 'edges_next', 'edges') -%}
+                {%- do idstitch._cc_create(next_edges, idstitch.cc_contract_sql(edges, hooks)) -%}
                 {%- set edges_before = ns.edges -%}
-                {%- set ns.edges = idstitch._cc_scalar('select count(*) from ' ~ edges) -%}
+                {%- set ns.edges = idstitch._cc_numbers('select count(*) from ' ~ next_edges)[0] -%}
+                {%- set ns.edges_suffix = next_suffix -%}
                 {%- set seconds = (modules.datetime.datetime.now() - round_started).total_seconds() -%}
                 {%- do log(
                     "idstitch components: round " ~ round_number ~ ": " ~ edges_before ~ " edges, "
-                    ~ hooked ~ " nodes hooked, " ~ jumps ~ " pointer jumps, " ~ ns.edges
+                    ~ counts[0] ~ " nodes hooked, " ~ jumped[1] ~ " pointer jumps, " ~ ns.edges
                     ~ " edges left, " ~ '%.2f' | format(seconds) ~ " s", info=True) -%}
                 {%- do idstitch._cc_record_round(
-                    rounds_table, target, round_number, 'contract', edges_before, hooked, jumps, ns.edges, seconds) -%}
+                    rounds_table, target, round_number, 'contract', edges_before, counts[0],
+                    jumped[1], ns.edges, seconds) -%}
             {%- endif -%}
         {%- endif -%}
     {%- endfor -%}
@@ -185,17 +196,29 @@
         ) -}}
     {%- endif -%}
 
+    {#- Resolution, backwards: the roots of the last round are final; a node hooked in
+        round t points at a node of round t + 1's graph, whose final root is already known
+        once the later rounds are resolved. One pass per round, each probing only the
+        (smaller) resolved later rounds. -#}
     {%- set resolve_started = modules.datetime.datetime.now() -%}
-    {%- set total_parents = idstitch._cc_scalar('select count(*) from ' ~ parents) -%}
-    {%- set jumps = idstitch._cc_pointer_jump(target, 'parents', 'final resolution') -%}
+    {%- do idstitch._cc_create(resolved, idstitch.cc_resolve_last_round_sql(parents, ns.round)) -%}
+    {%- for round_number in range(ns.round - 1, 0, -1) -%}
+        {%- call statement('idstitch_cc_resolve', fetch_result=False) -%}
+            insert into {{ resolved }} (node_id, parent_id)
+            {{ idstitch.cc_resolve_round_sql(parents, resolved, round_number) }}
+        {%- endcall -%}
+    {%- endfor -%}
+    {%- set passes = [ns.round - 1, 0] | max -%}
+    {%- set total_parents = idstitch._cc_numbers('select count(*) from ' ~ resolved)[0] -%}
     {%- set seconds = (modules.datetime.datetime.now() - resolve_started).total_seconds() -%}
     {%- set total_seconds = (modules.datetime.datetime.now() - started).total_seconds() -%}
     {%- do idstitch._cc_record_round(
-        rounds_table, target, ns.round + 1, 'resolve', total_parents, total_parents, jumps, 0, seconds) -%}
+        rounds_table, target, ns.round + 1, 'resolve', total_parents, total_parents, passes, 0, seconds) -%}
     {%- do log(
         "idstitch components: converged after " ~ ns.round ~ " rounds; resolved " ~ total_parents
-        ~ " pointers in " ~ jumps ~ " jumps; " ~ '%.2f' | format(total_seconds) ~ " s in all", info=True) -%}
-    {{- return(idstitch.cc_final_sql(parents)) -}}
+        ~ " pointers in " ~ passes ~ " backward passes; " ~ '%.2f' | format(total_seconds)
+        ~ " s in all", info=True) -%}
+    {{- return(idstitch.cc_final_sql(resolved)) -}}
 {%- endmacro %}
 
 
@@ -239,12 +262,31 @@
 {%- endmacro %}
 
 
+{% macro cc_replace_table(relation, select_sql) -%}
+    {{ return(adapter.dispatch('cc_replace_table', 'idstitch')(relation, select_sql)) }}
+{%- endmacro %}
+
+{% macro default__cc_replace_table(relation, select_sql) -%}
+    {%- do adapter.drop_relation(relation) -%}
+    {%- call statement('idstitch_cc_create', fetch_result=False) -%}
+        {{ get_create_table_as_sql(False, relation, select_sql) }}
+    {%- endcall -%}
+{%- endmacro %}
+
+{% macro duckdb__cc_replace_table(relation, select_sql) -%}
+    {#- One statement instead of a drop and a create: a build runs dozens of these. -#}
+    {%- call statement('idstitch_cc_create', fetch_result=False) -%}
+        create or replace table {{ relation }} as {{ select_sql }}
+    {%- endcall -%}
+{%- endmacro %}
+
+
 {% macro cc_empty_parents_sql(edges) -%}
     {{ return(adapter.dispatch('cc_empty_parents_sql', 'idstitch')(edges)) }}
 {%- endmacro %}
 
 {% macro default__cc_empty_parents_sql(edges) -%}
-    select u as node_id, u as parent_id from {{ edges }} where 1 = 0
+    select u as node_id, u as parent_id, 0 as round_number from {{ edges }} where 1 = 0
 {%- endmacro %}
 
 
@@ -253,8 +295,18 @@
 {%- endmacro %}
 
 {% macro default__cc_hook_sql(edges) -%}
-    {#- u < v on every edge, so a node's smaller neighbours are the u of its edges as v. -#}
-    select v as node_id, min(u) as parent_id from {{ edges }} group by v
+    {#- u < v on every edge, so a node's smaller neighbours are the u of its edges as v.
+        pending = 1 when the parent is itself hooked (not a root yet). -#}
+    with hooked as (
+        select v as node_id, min(u) as parent_id from {{ edges }} group by v
+    )
+    select
+        hooked.node_id,
+        hooked.parent_id,
+        case when grandparent.node_id is null then 0 else 1 end as pending
+    from hooked
+    left join hooked as grandparent
+        on hooked.parent_id = grandparent.node_id
 {%- endmacro %}
 
 
@@ -263,13 +315,42 @@
 {%- endmacro %}
 
 {% macro default__cc_jump_sql(pointers) -%}
+    {#- A pending row's parent is hooked, so the join finds it; the new parent is a root
+        exactly when the old parent's was (its pending flag). -#}
     select
         child.node_id,
-        coalesce(grandparent.parent_id, child.parent_id) as parent_id,
-        case when grandparent.node_id is null then 0 else 1 end as moved
+        case when child.pending = 1 then grandparent.parent_id else child.parent_id end as parent_id,
+        case when child.pending = 1 then grandparent.pending else 0 end as pending
     from {{ pointers }} as child
     left join {{ pointers }} as grandparent
         on child.parent_id = grandparent.node_id
+{%- endmacro %}
+
+
+{% macro cc_resolve_last_round_sql(parents, last_round) -%}
+    {{ return(adapter.dispatch('cc_resolve_last_round_sql', 'idstitch')(parents, last_round)) }}
+{%- endmacro %}
+
+{% macro default__cc_resolve_last_round_sql(parents, last_round) -%}
+    {#- The roots of the last round are final component ids. -#}
+    select node_id, parent_id from {{ parents }} where round_number = {{ last_round }}
+{%- endmacro %}
+
+
+{% macro cc_resolve_round_sql(parents, resolved, round_number) -%}
+    {{ return(adapter.dispatch('cc_resolve_round_sql', 'idstitch')(parents, resolved, round_number)) }}
+{%- endmacro %}
+
+{% macro default__cc_resolve_round_sql(parents, resolved, round_number) -%}
+    {#- A node hooked in this round points at a node of the next round's graph: its final
+        root when that node was hooked later (already in `resolved`), else itself. -#}
+    select
+        round_pointer.node_id,
+        coalesce(later.parent_id, round_pointer.parent_id) as parent_id
+    from {{ parents }} as round_pointer
+    left join {{ resolved }} as later
+        on round_pointer.parent_id = later.node_id
+    where round_pointer.round_number = {{ round_number }}
 {%- endmacro %}
 
 

@@ -1,8 +1,9 @@
-{{ config(materialized='view') }}
+{{ config(materialized='table') }}
 {#- Every identify, track and page message once, with the columns that identify
     its sender. Keyed by (event_type, event_id); event_key is a 64-bit hash of both,
     tested unique, so later steps join on integers instead of message-id strings.
-    A view: it is read once, by int_event_identifiers_extracted. -#}
+    A table: deduplication is a window over every message, and the extraction, the
+    data-quality counts and the key test all read the result. -#}
 {%- set columns = ['event_id', 'event_at', 'received_at', 'anonymous_id', 'user_id'] -%}
 
 with

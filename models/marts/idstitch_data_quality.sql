@@ -35,7 +35,24 @@ event_identifiers as (
 
 ),
 
-raw_rows as (
+kept_events as (
+
+    select * from {{ ref('int_events_deduplicated') }}
+
+),
+
+kept_rows as (
+
+    select
+        case event_type when 'identify' then 'identifies' when 'track' then 'tracks' else 'pages' end
+            as table_name,
+        count(*) as kept_count
+    from kept_events
+    group by event_type
+
+),
+
+read_rows as (
 
     {%- for table in ['identifies', 'tracks', 'pages'] %}
     {%- if not loop.first %}
@@ -45,11 +62,23 @@ raw_rows as (
         '{{ table }}' as table_name,
         count(*) as row_count,
         count(case when event_id is null or {{ idstitch.trim_whitespace('event_id') }} = '' then 1 end)
-            as missing_id_count,
-        count(distinct case when {{ idstitch.trim_whitespace('event_id') }} <> '' then event_id end)
-            as kept_count
+            as missing_id_count
     from {{ table }}
     {%- endfor %}
+
+),
+
+raw_rows as (
+
+    {#- kept = one per distinct message id: what deduplication keeps -#}
+    select
+        read_rows.table_name,
+        read_rows.row_count,
+        read_rows.missing_id_count,
+        coalesce(kept_rows.kept_count, 0) as kept_count
+    from read_rows
+    left join kept_rows
+        on read_rows.table_name = kept_rows.table_name
 
 ),
 
