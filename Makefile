@@ -32,7 +32,9 @@ build: venv
 ## lint: ruff + mypy on python/, sqlfluff (dbt templater) on models and macros
 lint: venv
 	$(BIN)/ruff check python
+	$(BIN)/ruff check --config python/pyproject.toml benchmarks
 	$(BIN)/ruff format --check python
+	$(BIN)/ruff format --check --config python/pyproject.toml benchmarks
 	$(BIN)/mypy --config-file python/pyproject.toml python/idstitch
 	$(BIN)/dbt seed --quiet
 	$(BIN)/sqlfluff lint models macros

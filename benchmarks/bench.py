@@ -343,7 +343,7 @@ def rounds_of(db: Path, invocation_id: str, model: str) -> dict[str, Any]:
     return {
         "rounds": len(contract),
         "seconds": sum(float(r[6]) for r in rows),
-        "max_jumps": max((int(r[4]) for r in rows), default=0),
+        "max_jumps": max((int(r[4]) for r in contract), default=0),
         "initial_edges": int(contract[0][2]) if contract else 0,
         "detail": [
             {
