@@ -648,7 +648,7 @@ def render_html(data: ReportData, charts: Sequence[Chart], generated_at: datetim
     else:
         parts.append(
             f"<p>The last build (invocation <code>{_e(data.invocation_id)}</code>) resolved the "
-            f"graph in {len(rounds)} contraction rounds plus the final pointer resolution, "
+            f"graph in {len(rounds)} contraction rounds plus the final backward resolution, "
             f"{components_seconds:.2f} s in all.</p>"
         )
         if "components_rounds" in by_name:
@@ -666,7 +666,7 @@ def render_html(data: ReportData, charts: Sequence[Chart], generated_at: datetim
                     ("phase", False),
                     ("edges in", True),
                     ("nodes hooked", True),
-                    ("pointer jumps", True),
+                    ("pointer jumps (resolve: passes)", True),
                     ("edges out", True),
                     ("seconds", True),
                 ],

@@ -56,14 +56,18 @@ def test_long_chain_converges_in_few_recorded_rounds(dbt_build) -> None:
     try:
         rounds = con.execute(
             "select count(*) filter (where phase = 'contract'), "
-            "max(pointer_jumps), count(*) filter (where phase = 'resolve') "
+            "max(pointer_jumps) filter (where phase = 'contract'), "
+            "count(*) filter (where phase = 'resolve'), "
+            "max(pointer_jumps) filter (where phase = 'resolve') "
             "from main.idstitch_component_rounds"
         ).fetchone()
     finally:
         con.close()
     assert rounds is not None
-    contract_rounds, max_jumps, resolves = rounds
+    contract_rounds, max_jumps, resolves, resolve_passes = rounds
     assert resolves == 1
+    # the rounds' pointers are resolved backwards, one pass per round after the last
+    assert resolve_passes == contract_rounds - 1
     # O(log n): 2 * log2(12,001) < 28; pointer jumps per round likewise bounded by log2(depth) + 1.
     assert 1 <= contract_rounds <= 28
     assert max_jumps <= 16
