@@ -9,21 +9,8 @@
         no-break space under a UTF-8 locale or an ICU collation), but are ASCII in RE2 and
         Java: they are spelled out as ASCII ranges here, so '+33 6...' with a no-break
         space is the same phone, or not a phone, on every engine. -#}
-    {%- set ascii = {
-        '[:space:]': ' \\t\\n\\v\\f\\r', '[:blank:]': ' \\t', '[:digit:]': '0-9',
-        '[:alpha:]': 'A-Za-z', '[:alnum:]': '0-9A-Za-z', '[:upper:]': 'A-Z',
-        '[:lower:]': 'a-z', '[:xdigit:]': '0-9A-Fa-f',
-    } -%}
-    {%- set ns = namespace(text=pattern | string) -%}
-    {%- for name, spelled in ascii.items() -%}
-        {%- set ns.text = ns.text | replace(name, spelled) -%}
-    {%- endfor -%}
-    {%- if modules.re.search('\\[:[a-z]+:\\]', ns.text) -%}
-        {{- exceptions.raise_compiler_error(
-            "idstitch: the regular expression `" ~ pattern ~ "` uses a POSIX class that "
-            ~ "postgres__ does not translate; add it to idstitch._postgres_regex.") -}}
-    {%- endif -%}
-    {{- return("'" ~ (ns.text | replace("'", "''")) ~ "'") -}}
+    {%- set text = idstitch._ascii_posix_classes(pattern, ' \\t\\n\\v\\f\\r', 'postgres') -%}
+    {{- return("'" ~ (text | replace("'", "''")) ~ "'") -}}
 {%- endmacro %}
 
 

@@ -9,20 +9,7 @@
         translated to their ASCII Java equivalents. A final `$` becomes `\z`, since
         Java's `$` also matches before a trailing line terminator. Backslashes and
         quotes are escaped for Spark's string literals (which read backslash escapes). -#}
-    {%- set ascii = {
-        '[:space:]': '\\s', '[:blank:]': ' \\t', '[:digit:]': '0-9', '[:alpha:]': 'A-Za-z',
-        '[:alnum:]': '0-9A-Za-z', '[:upper:]': 'A-Z', '[:lower:]': 'a-z',
-        '[:xdigit:]': '0-9A-Fa-f',
-    } -%}
-    {%- set ns = namespace(text=pattern | string) -%}
-    {%- for name, spelled in ascii.items() -%}
-        {%- set ns.text = ns.text | replace(name, spelled) -%}
-    {%- endfor -%}
-    {%- if modules.re.search('\\[:[a-z]+:\\]', ns.text) -%}
-        {{- exceptions.raise_compiler_error(
-            "idstitch: the regular expression `" ~ pattern ~ "` uses a POSIX class that "
-            ~ "spark__ does not translate; add it to idstitch._spark_regex.") -}}
-    {%- endif -%}
+    {%- set ns = namespace(text=idstitch._ascii_posix_classes(pattern, '\\s', 'spark')) -%}
     {%- if modules.re.search('(^|[^\\\\])(\\\\\\\\)*\\$$', ns.text) -%}
         {%- set ns.text = ns.text[:-1] ~ '\\z' -%}
     {%- endif -%}

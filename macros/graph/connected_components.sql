@@ -76,11 +76,6 @@
 {%- endmacro %}
 
 
-{% macro _cc_create(relation, select_sql) -%}
-    {%- do idstitch.cc_replace_table(relation, select_sql) -%}
-{%- endmacro %}
-
-
 {% macro _cc_numbers(select_sql) -%}
     {#- The first row of a query, as a list of integers (null counts as 0). -#}
     {%- set row = run_query(select_sql).rows[0] -%}
@@ -92,13 +87,8 @@
 {%- endmacro %}
 
 
-{% macro _cc_work_suffixes() -%}
-    {{- return(['edges_a', 'edges_b', 'hooks_a', 'hooks_b', 'parents', 'resolved']) -}}
-{%- endmacro %}
-
-
 {% macro _cc_drop_work_tables(target) -%}
-    {%- for suffix in idstitch._cc_work_suffixes() -%}
+    {%- for suffix in ['edges_a', 'edges_b', 'hooks_a', 'hooks_b', 'parents', 'resolved'] -%}
         {%- do adapter.drop_relation(idstitch._cc_relation(target, suffix)) -%}
     {%- endfor -%}
 {%- endmacro %}
@@ -117,7 +107,7 @@
         {%- if ns.pending > 0 -%}
             {%- set following = 'hooks_b' if ns.current == 'hooks_a' else 'hooks_a' -%}
             {%- set following_relation = idstitch._cc_relation(target, following) -%}
-            {%- do idstitch._cc_create(following_relation,
+            {%- do idstitch.cc_replace_table(following_relation,
                 idstitch.cc_jump_sql(idstitch._cc_relation(target, ns.current))) -%}
             {%- set ns.pending = idstitch._cc_numbers(
                 'select sum(pending) from ' ~ following_relation)[0] -%}
@@ -146,10 +136,10 @@
 
     {%- set ns = namespace(edges_suffix='edges_a', edges=0, round=0, converged=false) -%}
     {%- set first_edges = idstitch._cc_relation(target, 'edges_a') -%}
-    {%- do idstitch._cc_create(first_edges, idstitch.cc_initial_edges_sql(edges_sql)) -%}
+    {%- do idstitch.cc_replace_table(first_edges, idstitch.cc_initial_edges_sql(edges_sql)) -%}
     {%- set ns.edges = idstitch._cc_numbers('select count(*) from ' ~ first_edges)[0] -%}
     {%- do log("idstitch components: " ~ ns.edges ~ " distinct edges to resolve", info=True) -%}
-    {%- do idstitch._cc_create(parents, idstitch.cc_empty_parents_sql(first_edges)) -%}
+    {%- do idstitch.cc_replace_table(parents, idstitch.cc_empty_parents_sql(first_edges)) -%}
 
     {%- for round_number in range(1, max_rounds + 1) -%}
         {%- if not ns.converged -%}
@@ -162,7 +152,7 @@
                 {%- set next_suffix = 'edges_b' if ns.edges_suffix == 'edges_a' else 'edges_a' -%}
                 {%- set next_edges = idstitch._cc_relation(target, next_suffix) -%}
                 {%- set hooks_a = idstitch._cc_relation(target, 'hooks_a') -%}
-                {%- do idstitch._cc_create(hooks_a, idstitch.cc_hook_sql(edges)) -%}
+                {%- do idstitch.cc_replace_table(hooks_a, idstitch.cc_hook_sql(edges)) -%}
                 {%- set counts = idstitch._cc_numbers(
                     'select count(*), sum(pending) from ' ~ hooks_a) -%}
                 {%- set jumped = idstitch._cc_pointer_jump(target, counts[1], 'round ' ~ round_number) -%}
@@ -171,7 +161,7 @@
                     insert into {{ parents }} (node_id, parent_id, round_number)
                     select node_id, parent_id, {{ round_number }} from {{ hooks }}
                 {%- endcall -%}
-                {%- do idstitch._cc_create(next_edges, idstitch.cc_contract_sql(edges, hooks)) -%}
+                {%- do idstitch.cc_replace_table(next_edges, idstitch.cc_contract_sql(edges, hooks)) -%}
                 {%- set edges_before = ns.edges -%}
                 {%- set ns.edges = idstitch._cc_numbers('select count(*) from ' ~ next_edges)[0] -%}
                 {%- set ns.edges_suffix = next_suffix -%}
@@ -201,7 +191,7 @@
         once the later rounds are resolved. One pass per round, each probing only the
         (smaller) resolved later rounds. -#}
     {%- set resolve_started = modules.datetime.datetime.now() -%}
-    {%- do idstitch._cc_create(resolved, idstitch.cc_resolve_last_round_sql(parents, ns.round)) -%}
+    {%- do idstitch.cc_replace_table(resolved, idstitch.cc_resolve_last_round_sql(parents, ns.round)) -%}
     {%- for round_number in range(ns.round - 1, 0, -1) -%}
         {%- call statement('idstitch_cc_resolve', fetch_result=False) -%}
             insert into {{ resolved }} (node_id, parent_id)

@@ -17,6 +17,29 @@
 {%- endmacro %}
 
 
+{% macro _ascii_posix_classes(pattern, space, engine) -%}
+    {#- The pattern with its POSIX bracket classes spelled out as ASCII, as RE2 (DuckDB)
+        reads them; `space` is how the engine spells [:space:]. For engines whose classes
+        differ (PostgreSQL: locale-dependent; Spark/Java: none). Fails at compile time on
+        a class not in the table, naming the engine. -#}
+    {%- set ascii = {
+        '[:space:]': space, '[:blank:]': ' \\t', '[:digit:]': '0-9', '[:alpha:]': 'A-Za-z',
+        '[:alnum:]': '0-9A-Za-z', '[:upper:]': 'A-Z', '[:lower:]': 'a-z',
+        '[:xdigit:]': '0-9A-Fa-f',
+    } -%}
+    {%- set ns = namespace(text=pattern | string) -%}
+    {%- for name, spelled in ascii.items() -%}
+        {%- set ns.text = ns.text | replace(name, spelled) -%}
+    {%- endfor -%}
+    {%- if modules.re.search('\\[:[a-z]+:\\]', ns.text) -%}
+        {{- exceptions.raise_compiler_error(
+            "idstitch: the regular expression `" ~ pattern ~ "` uses a POSIX class that "
+            ~ engine ~ "__ does not translate; add it to idstitch._ascii_posix_classes.") -}}
+    {%- endif -%}
+    {{- return(ns.text) -}}
+{%- endmacro %}
+
+
 {% macro regexp_remove(expr, pattern) -%}
     {#- Removes every match of pattern. -#}
     {{ return(adapter.dispatch('regexp_remove', 'idstitch')(expr, pattern)) }}

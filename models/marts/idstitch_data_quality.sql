@@ -2,6 +2,10 @@
     messages without id, duplicate message ids, events without any identifier,
     and every rejected identifier value by type and reason. -#}
 
+{#- the raw table an event came from -#}
+{%- set table_name_of_event =
+    "case event_type when 'identify' then 'identifies' when 'track' then 'tracks' else 'pages' end" -%}
+
 with
 
 identifies as (
@@ -44,7 +48,7 @@ kept_events as (
 kept_rows as (
 
     select
-        case event_type when 'identify' then 'identifies' when 'track' then 'tracks' else 'pages' end
+        {{ table_name_of_event }}
             as table_name,
         count(*) as kept_count
     from kept_events
@@ -86,7 +90,7 @@ raw_rows as (
 suppressed_events as (
 
     select
-        case event_type when 'identify' then 'identifies' when 'track' then 'tracks' else 'pages' end
+        {{ table_name_of_event }}
             as table_name,
         count(*) as suppressed_count
     from {{ ref('int_events_suppressed') }}
@@ -98,7 +102,7 @@ suppressed_events as (
 anchored_events as (
 
     select
-        case event_type when 'identify' then 'identifies' when 'track' then 'tracks' else 'pages' end
+        {{ table_name_of_event }}
             as table_name,
         count(*) as anchored_count
     from anchors
@@ -152,7 +156,7 @@ table_checks as (
 rejected as (
 
     select
-        case event_type when 'identify' then 'identifies' when 'track' then 'tracks' else 'pages' end
+        {{ table_name_of_event }}
             as table_name,
         'identifier_rejected_' || rejection_reason as check_name,
         identifier_type,
@@ -172,7 +176,7 @@ rejected as (
 suppressed as (
 
     select
-        case event_type when 'identify' then 'identifies' when 'track' then 'tracks' else 'pages' end
+        {{ table_name_of_event }}
             as table_name,
         'event_of_forgotten_person_dropped' as check_name,
         cast(null as {{ dbt.type_string() }}) as identifier_type,
