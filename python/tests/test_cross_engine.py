@@ -72,13 +72,17 @@ OTHER_ENGINES = [
 # the hand-made data set
 # --------------------------------------------------------------------------------------
 
+# the columns every Segment message table has
+EVENT_FIELDS = [
+    ("id", pa.string()),
+    ("anonymous_id", pa.string()),
+    ("user_id", pa.string()),
+    ("timestamp", pa.timestamp("us")),
+    ("received_at", pa.timestamp("us")),
+]
 IDENTIFIES_SCHEMA = pa.schema(
     [
-        ("id", pa.string()),
-        ("anonymous_id", pa.string()),
-        ("user_id", pa.string()),
-        ("timestamp", pa.timestamp("us")),
-        ("received_at", pa.timestamp("us")),
+        *EVENT_FIELDS,
         ("email", pa.string()),
         ("phone", pa.string()),
         ("external_id", pa.string()),
@@ -99,21 +103,13 @@ IDENTIFIES_SCHEMA = pa.schema(
 )
 TRACKS_SCHEMA = pa.schema(
     [
-        ("id", pa.string()),
-        ("anonymous_id", pa.string()),
-        ("user_id", pa.string()),
-        ("timestamp", pa.timestamp("us")),
-        ("received_at", pa.timestamp("us")),
+        *EVENT_FIELDS,
         ("event", pa.string()),
     ]
 )
 PAGES_SCHEMA = pa.schema(
     [
-        ("id", pa.string()),
-        ("anonymous_id", pa.string()),
-        ("user_id", pa.string()),
-        ("timestamp", pa.timestamp("us")),
-        ("received_at", pa.timestamp("us")),
+        *EVENT_FIELDS,
         ("name", pa.string()),
         ("path", pa.string()),
         ("url", pa.string()),
