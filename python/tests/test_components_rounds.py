@@ -43,6 +43,22 @@ def test_round_cap_reached_fails_the_build_with_a_message(dbt_build) -> None:
     log = run.stdout + run.stderr
     assert "did not converge within 1 rounds" in log
     assert "idstitch_max_rounds" in log
+    # the round done is recorded for diagnosis, and no table was built from a partial graph
+    con = duckdb.connect(str(run.db_path), read_only=True)
+    try:
+        rounds = con.execute(
+            "select round_number, phase, edges_in, edges_out from main.idstitch_component_rounds"
+        ).fetchall()
+        clustered = con.execute(
+            "select count(*) from duckdb_tables() where table_name = 'int_identifiers_clustered'"
+        ).fetchone()
+    finally:
+        con.close()
+    assert len(rounds) == 1
+    number, phase, edges_in, edges_out = rounds[0]
+    assert (number, phase) == (1, "contract")
+    assert edges_in == 400 and 0 < edges_out < edges_in
+    assert clustered == (0,)
 
 
 def test_long_chain_converges_in_few_recorded_rounds(dbt_build) -> None:

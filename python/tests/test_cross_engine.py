@@ -394,6 +394,10 @@ class Engine:
     def read(self, dataset: Dataset, table: str) -> Table:
         raise NotImplementedError
 
+    def table_names(self, dataset: Dataset) -> set[str]:
+        """The tables (not views) of the dataset's dbt schema."""
+        raise NotImplementedError
+
     def build(self, dataset: Dataset) -> None:
         started = time.monotonic()
         if dataset.parquet_dir is not None:
@@ -440,6 +444,16 @@ class DuckDBEngine(Engine):
             con.execute("set timezone = 'UTC'")
             cursor = con.execute(f'select * from "{dataset.schema}"."{table}"')
             return _table([d[0] for d in cursor.description], cursor.fetchall())
+        finally:
+            con.close()
+
+    def table_names(self, dataset: Dataset) -> set[str]:
+        con = duckdb.connect(str(self._path(dataset)), read_only=True)
+        try:
+            rows = con.execute(
+                "select table_name from duckdb_tables() where schema_name = ?", [dataset.schema]
+            ).fetchall()
+            return {row[0] for row in rows}
         finally:
             con.close()
 
@@ -499,6 +513,15 @@ class PostgresEngine(Engine):
         with self.con.cursor() as cur:
             cur.execute(f'select * from "{dataset.schema}"."{table}"')
             return _table([d[0] for d in cur.description], cur.fetchall())
+
+    def table_names(self, dataset: Dataset) -> set[str]:
+        with self.con.cursor() as cur:
+            cur.execute(
+                "select table_name from information_schema.tables "
+                "where table_schema = %s and table_type = 'BASE TABLE'",
+                (dataset.schema,),
+            )
+            return {row[0] for row in cur.fetchall()}
 
     def close(self) -> None:
         self.con.close()
@@ -573,6 +596,13 @@ class SparkEngine(Engine):
     def read(self, dataset: Dataset, table: str) -> Table:
         frame = self.spark.table(f"{dataset.schema}.{table}")
         return _table(frame.columns, [tuple(row) for row in frame.collect()])
+
+    def table_names(self, dataset: Dataset) -> set[str]:
+        return {
+            table.name
+            for table in self.spark.catalog.listTables(dataset.schema)
+            if table.tableType != "VIEW"
+        }
 
 
 ENGINE_CLASSES: dict[str, Callable[[Path], Engine]] = {
@@ -713,3 +743,26 @@ def test_engine_matches_duckdb(builds: Builds, engine: str, dataset: str) -> Non
         if problem:
             problems.append(problem)
     assert not problems, f"{engine} differs from duckdb on {dataset}:\n" + "\n".join(problems)
+
+
+@pytest.mark.parametrize("dataset", DATASETS)
+@pytest.mark.parametrize("engine", ("duckdb", *OTHER_ENGINES))
+def test_components_step_records_its_rounds_and_leaves_no_work_table(
+    builds: Builds, engine: str, dataset: str
+) -> None:
+    built = builds.get(engine, dataset)
+    data = builds.datasets[dataset]
+    names = built.table_names(data)
+    assert "int_identifiers_clustered" in names
+    assert not sorted(name for name in names if "__cc_" in name)
+    columns, rounds = built.read(data, "idstitch_component_rounds")
+    phase, hooked = columns.index("phase"), columns.index("nodes_hooked")
+    contracts = [row for row in rounds if row[phase] == "contract"]
+    resolves = [row for row in rounds if row[phase] == "resolve"]
+    assert len(resolves) == 1 and 1 <= len(contracts) <= 28
+    # every node but its component's root hooked exactly once: the resolve row's pointers
+    # are the clustered nodes minus the components, whatever the engine's node ids
+    columns, clustered = built.read(data, "int_identifiers_clustered")
+    components = {row[columns.index("component_id")] for row in clustered}
+    assert resolves[0][hooked] == sum(row[hooked] for row in contracts)
+    assert resolves[0][hooked] == len(clustered) - len(components)
