@@ -265,6 +265,9 @@
 {% macro duckdb__cc_execute(steps, count_sql=none) -%}
     {#- All the steps and the counts in one call (DuckDB runs a string of statements in
         order and returns the last one's result). -#}
+    {%- if var('idstitch_components_portable', false) -%}
+        {{- return(idstitch.default__cc_execute(steps, count_sql)) -}}
+    {%- endif -%}
     {%- set statements = idstitch._cc_duckdb_statements(steps) -%}
     {%- if count_sql -%}
         {{- return(idstitch._cc_numbers((statements + [count_sql]) | join(';\n'))) -}}
@@ -314,6 +317,9 @@
 
 {% macro duckdb__cc_build_target(target, existing, computed) -%}
     {#- The backward resolution and the model's table in one statement `main`. -#}
+    {%- if var('idstitch_components_portable', false) -%}
+        {{- return(idstitch.default__cc_build_target(target, existing, computed)) -}}
+    {%- endif -%}
     {%- if existing is not none and not existing.is_table -%}
         {%- do adapter.drop_relation(existing) -%}
     {%- endif -%}
@@ -336,6 +342,9 @@
 
 {% macro duckdb__cc_work_relation(target, suffix) -%}
     {#- A temporary table `temp.main.<target>__cc_<suffix>` (see duckdb__cc_execute). -#}
+    {%- if var('idstitch_components_portable', false) -%}
+        {{- return(idstitch.default__cc_work_relation(target, suffix)) -}}
+    {%- endif -%}
     {{- return(api.Relation.create(database='temp', schema='main',
         identifier=target.identifier ~ '__cc_' ~ suffix, type='table')) -}}
 {%- endmacro %}

@@ -580,6 +580,7 @@ def build_scenarios() -> list[Scenario]:
 @dataclass(repr=False)
 class Batch:
     run: DbtRun
+    tables: dict[str, list[dict[str, Any]]]
     scenarios: dict[str, Scenario]
     expected: oracle.Resolution
     user_identifiers: list[dict[str, Any]]
@@ -608,6 +609,7 @@ def batch(tmp_path_factory: pytest.TempPathFactory) -> Batch:
     run = build_package(tables, work)
     return Batch(
         run=run,
+        tables=tables,
         scenarios={s.name: s for s in scenarios},
         expected=oracle.resolve(tables),
         user_identifiers=_safe_read(run, "user_identifiers"),
@@ -973,3 +975,32 @@ def test_generated_data_matches_oracle(tmp_path: Path) -> None:
     assert len(expected.users) > 500, "the generator should produce registered persons"
     problems = compare_all(expected, run)
     assert not problems, "\n".join(problems)
+
+
+# ------------------------------------------------------- DuckDB's fast path vs the portable one
+
+
+@pytest.fixture(scope="module")
+def portable_run(batch: Batch, tmp_path_factory: pytest.TempPathFactory) -> tuple[DbtRun, Path]:
+    """The same input built with the components step's portable path on DuckDB."""
+    work: Path = tmp_path_factory.mktemp("graph_oracle_portable")
+    return build_package(batch.tables, work, {"idstitch_components_portable": True}), work
+
+
+def _sorted_rows(run: DbtRun, table: str) -> list[tuple[Any, ...]]:
+    return sorted((tuple(row.values()) for row in run.read(table)), key=repr)
+
+
+def test_fast_and_portable_components_paths_build_the_same_tables(
+    batch: Batch, portable_run: tuple[DbtRun, Path]
+) -> None:
+    run, work = portable_run
+    assert run.ok, run.log_tail()
+    # each build took the path it claims (dbt's debug log has the statements)
+    portable_log = (work / "logs" / "dbt.log").read_text(errors="replace")
+    assert "int_identifiers_clustered__cc_edges_a" in portable_log
+    assert "create or replace temp table" not in portable_log
+    fast_logs = list(batch.run.db_path.parent.glob("logs/dbt.log"))
+    assert fast_logs and "create or replace temp table" in fast_logs[0].read_text(errors="replace")
+    for table in ("int_identifiers_clustered", "user_identifiers", "users", "identifies"):
+        assert _sorted_rows(run, table) == _sorted_rows(batch.run, table), table
