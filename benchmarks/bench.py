@@ -387,6 +387,11 @@ idstitch_bench:
 {{{{ config(materialized='idstitch_components', alias=var('bench_alias')) }}}}
 select node_a, node_b from {{{{ var('bench_edges') }}}}
 """,
+    "models/bench_floor.sql": """\
+{{{{ config(materialized='table') }}}}
+-- dbt's fixed cost of one model: a trivial table, in a fresh dbt process
+select 1 as one
+""",
 }
 
 
@@ -418,6 +423,26 @@ class Components:
     table: str
     components: int
     nodes: int
+
+
+def dbt_floor(work: Path, db: Path, tag: str) -> float:
+    """Model time of a trivial `select 1` table model in a fresh dbt process (same project)."""
+    project = cc_project(work)
+    target = work / f"target_floor_{tag}"
+    cmd = [
+        _tool("dbt"),
+        "run",
+        "--select",
+        "bench_floor",
+        "--target-path",
+        str(target),
+        "--log-path",
+        str(work / "logs" / f"dbt_floor_{tag}"),
+    ]
+    env = _env(db, DBT_PROFILES_DIR=str(project), BENCH_DUCKDB_PATH=str(db))
+    m = run_measured(cmd, log=work / "logs" / f"floor_{tag}.log", env=env, cwd=project)
+    _check(m, "dbt floor model")
+    return _build(m, cmd, target, db).node_time("model.idstitch_bench.bench_floor")
 
 
 def idstitch_components(work: Path, db: Path, edges: str, alias: str, tag: str) -> Components:
@@ -758,6 +783,10 @@ def run_size(args: argparse.Namespace, work: Path, persons: int) -> dict[str, An
         f"runs {_runs(size['cc_runs'])})"
     )
 
+    floors = sorted(dbt_floor(work, db, tag) for _ in range(args.repeat))
+    size["floor"], size["floor_runs"] = floors[(len(floors) - 1) // 2], floors
+    say(f"  dbt floor (a select-1 table model): {fmt_s(size['floor'])}")
+
     sps = [
         baseline(
             "scipy",
@@ -994,6 +1023,10 @@ def report(
     row(
         "  of which rounds, resolution and table (idstitch_component_rounds)",
         [fmt_s(s["cc"].rounds["seconds"]) for s in sizes],
+    )
+    row(
+        "  dbt's own cost of any model (a `select 1` table, fresh process)",
+        [fmt_s(s["floor"]) for s in sizes],
     )
     row("  peak RSS (dbt process)", [fmt_mem(s["cc"].measured.peak_rss) for s in sizes])
     row("**scipy pipeline**", [fmt_s(s["scipy"].result["total_s"]) for s in sizes])
