@@ -50,8 +50,8 @@
     calls, and at a few milliseconds of dbt overhead each they would otherwise
     cost as much as the SQL on a graph of a million edges. Each call ends a step
     and starts the next one (a round's contraction and the next round's hook go
-    together), and the final table, the rounds' records and the work tables'
-    drops are one statement.
+    together); the backward resolution and the model's table are one call, the
+    rounds' records and the work tables' drops another.
 -#}
 
 {% materialization idstitch_components, default %}
@@ -110,7 +110,7 @@
         {{- exceptions.raise_compiler_error(
             "idstitch: pointer jumping (" ~ what ~ ") did not converge within 64 jumps. This "
             ~ "cannot happen for a forest of 64-bit node ids (a pointer cycle would be a bug); "
-            ~ "please report it with the rounds table " ~ target.schema ~ ".idstitch_component_rounds."
+            ~ "please report it with the dbt log of this build (its rounds are logged there)."
         ) -}}
     {%- endif -%}
     {{- return([ns.current, ns.jumps]) -}}
@@ -134,7 +134,7 @@
 {% macro compute_components(edges_sql, target, max_rounds) -%}
     {#- Runs the rounds on work tables. Returns {'resolve': the steps of the backward
         resolution, 'final_sql': SQL of the model's (node_id, component_id) table, 'records':
-        the rounds' rows for the rounds table, 'rounds', 'pointers', 'passes'}. The rounds
+        the rounds' rows for the rounds table, 'rounds', 'pointers', 'passes', 'rounds_table'}. The rounds
         are recorded with the final table (in its transaction), or just before the build
         fails. A round's seconds run from the end of the previous round (the first: from the
         start) to the end of its contraction, which shares its call with the next round's
