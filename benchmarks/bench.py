@@ -425,54 +425,40 @@ class Components:
     nodes: int
 
 
+def _cc_project_run(
+    work: Path, db: Path, model: str, tag: str, variables: dict[str, str] | None = None
+) -> Build:
+    """``dbt run`` of one model of the benchmark's own project, in a fresh process."""
+    project = cc_project(work)
+    target = work / f"target_{tag}"
+    cmd = [_tool("dbt"), "run", "--select", model]
+    if variables:
+        cmd += ["--vars", json.dumps(variables)]
+    cmd += ["--target-path", str(target), "--log-path", str(work / "logs" / f"dbt_{tag}")]
+    env = _env(db, DBT_PROFILES_DIR=str(project), BENCH_DUCKDB_PATH=str(db))
+    m = run_measured(cmd, log=work / "logs" / f"{tag}.log", env=env, cwd=project)
+    _check(m, f"dbt run {model} ({tag})")
+    return _build(m, cmd, target, db)
+
+
 def dbt_floor(work: Path, db: Path, tag: str) -> float:
     """Model time of a trivial `select 1` table model in a fresh dbt process (same project)."""
-    project = cc_project(work)
-    target = work / f"target_floor_{tag}"
-    cmd = [
-        _tool("dbt"),
-        "run",
-        "--select",
-        "bench_floor",
-        "--target-path",
-        str(target),
-        "--log-path",
-        str(work / "logs" / f"dbt_floor_{tag}"),
-    ]
-    env = _env(db, DBT_PROFILES_DIR=str(project), BENCH_DUCKDB_PATH=str(db))
-    m = run_measured(cmd, log=work / "logs" / f"floor_{tag}.log", env=env, cwd=project)
-    _check(m, "dbt floor model")
-    return _build(m, cmd, target, db).node_time("model.idstitch_bench.bench_floor")
+    b = _cc_project_run(work, db, "bench_floor", f"floor_{tag}")
+    return b.node_time("model.idstitch_bench.bench_floor")
 
 
 def idstitch_components(work: Path, db: Path, edges: str, alias: str, tag: str) -> Components:
     """idstitch's materialization alone on ``edges`` (a table of node_a, node_b)."""
     import duckdb
 
-    project = cc_project(work)
-    target = work / f"target_cc_{tag}"
-    cmd = [
-        _tool("dbt"),
-        "run",
-        "--select",
-        "bench_components",
-        "--vars",
-        json.dumps({"bench_edges": edges, "bench_alias": alias}),
-        "--target-path",
-        str(target),
-        "--log-path",
-        str(work / "logs" / f"dbt_cc_{tag}"),
-    ]
-    env = _env(db, DBT_PROFILES_DIR=str(project), BENCH_DUCKDB_PATH=str(db))
-    m = run_measured(cmd, log=work / "logs" / f"cc_{tag}.log", env=env, cwd=project)
-    _check(m, f"idstitch components on {edges}")
-    b = _build(m, cmd, target, db)
+    variables = {"bench_edges": edges, "bench_alias": alias}
+    b = _cc_project_run(work, db, "bench_components", f"cc_{tag}", variables)
     model_s = b.node_time("model.idstitch_bench.bench_components")
     rounds = rounds_of(db, b.invocation_id, alias)
     with duckdb.connect(str(db), read_only=True) as con:
         row = con.execute(f"select count(distinct component_id), count(*) from main.{alias}")
         comps, nodes = row.fetchone() or (0, 0)
-    return Components(m, model_s, rounds, f"main.{alias}", int(comps), int(nodes))
+    return Components(b.measured, model_s, rounds, f"main.{alias}", int(comps), int(nodes))
 
 
 # ---------------------------------------------------------------------------

@@ -457,12 +457,7 @@
         {%- if resolved is none %}
         select node_id, parent_id from {{ first_round }}
         {%- else %}
-        select
-            round_pointer.node_id,
-            coalesce(later.parent_id, round_pointer.parent_id) as parent_id
-        from {{ first_round }} as round_pointer
-        left join {{ resolved }} as later
-            on round_pointer.parent_id = later.node_id
+        {{ idstitch.cc_resolve_round_sql(first_round, resolved) }}
         union all
         select node_id, parent_id from {{ resolved }}
         {%- endif %}
