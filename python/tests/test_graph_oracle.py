@@ -16,6 +16,7 @@ scenario produced: the partition, every person_id, canonical id and column.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import random
 from collections import defaultdict
@@ -830,14 +831,14 @@ def test_comparison_detects_a_wrong_row(batch: Batch) -> None:
         if (r["identifier_type"], r["identifier_value"]) in idents and sizes[r["person_id"]] > 1
     )
     victim["person_id"] = "0" * 32
-    perturbed = Batch(batch.run, batch.scenarios, batch.expected, ui, batch.users, [])
+    perturbed = dataclasses.replace(batch, user_identifiers=ui, identifies=[])
     problems = compare(perturbed, idents)
     assert any(p.startswith("PARTITION") for p in problems), problems
     users = [dict(r) for r in batch.users]
     pid = batch.expected.user_identifiers[next(iter(idents))].person_id
     touched = next((u for u in users if u["person_id"] == pid), users[0])
     touched["track_count"] += 1
-    perturbed = Batch(batch.run, batch.scenarios, batch.expected, batch.user_identifiers, users, [])
+    perturbed = dataclasses.replace(batch, users=users, identifies=[])
     assert any(
         p.startswith("USERS")
         for p in compare(
