@@ -441,6 +441,15 @@ def _cc_project_run(
     return _build(m, cmd, target, db)
 
 
+def _empty_edges(db: Path) -> str:
+    """An edge table with bench.edges' columns and no row."""
+    import duckdb
+
+    with duckdb.connect(str(db)) as con:
+        con.execute("create or replace table bench.empty_edges as from bench.edges limit 0")
+    return "bench.empty_edges"
+
+
 def dbt_floor(work: Path, db: Path, tag: str) -> float:
     """Model time of a trivial `select 1` table model in a fresh dbt process (same project)."""
     b = _cc_project_run(work, db, "bench_floor", f"floor_{tag}")
@@ -770,8 +779,16 @@ def run_size(args: argparse.Namespace, work: Path, persons: int) -> dict[str, An
     )
 
     floors = sorted(dbt_floor(work, db, tag) for _ in range(args.repeat))
-    size["floor"], size["floor_runs"] = floors[(len(floors) - 1) // 2], floors
+    size["floor"] = floors[(len(floors) - 1) // 2]
     say(f"  dbt floor (a select-1 table model): {fmt_s(size['floor'])}")
+    # the same materialization on no edge at all: its fixed cost (dbt + compiling the macros)
+    empty = _empty_edges(db)
+    fixed = sorted(
+        idstitch_components(work, db, empty, "bench_cc_empty", f"{tag}_empty").model_s
+        for _ in range(args.repeat)
+    )
+    size["cc_fixed"] = fixed[(len(fixed) - 1) // 2]
+    say(f"  idstitch components on an empty edge table: {fmt_s(size['cc_fixed'])}")
 
     sps = [
         baseline(
@@ -1009,6 +1026,10 @@ def report(
     row(
         "  of which rounds, resolution and table (idstitch_component_rounds)",
         [fmt_s(s["cc"].rounds["seconds"]) for s in sizes],
+    )
+    row(
+        "  fixed cost: the same on an empty edge table",
+        [fmt_s(s["cc_fixed"]) for s in sizes],
     )
     row(
         "  dbt's own cost of any model (a `select 1` table, fresh process)",
