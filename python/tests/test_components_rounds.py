@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import duckdb
+import pytest
+from dbt_harness import DbtRun
 
 T0 = datetime(2024, 1, 1)
 
@@ -87,3 +89,68 @@ def test_long_chain_converges_in_few_recorded_rounds(dbt_build) -> None:
     # O(log n): 2 * log2(12,001) < 28; pointer jumps per round likewise bounded by log2(depth) + 1.
     assert 1 <= contract_rounds <= 28
     assert max_jumps <= 16
+
+
+def _rounds_and_clusters(run: DbtRun) -> tuple[list[tuple[object, ...]], list[tuple[object, ...]]]:
+    con = duckdb.connect(str(run.db_path), read_only=True)
+    try:
+        rounds = con.execute(
+            "select round_number, phase, edges_in, nodes_hooked, pointer_jumps, edges_out "
+            "from main.idstitch_component_rounds order by round_number"
+        ).fetchall()
+        clusters = con.execute(
+            "select node_id, component_id from main.int_identifiers_clustered order by node_id"
+        ).fetchall()
+    finally:
+        con.close()
+    return rounds, clusters
+
+
+@pytest.mark.parametrize("portable", [False, True])
+def test_graph_without_edges_gives_zero_rounds(dbt_build, portable: bool) -> None:
+    """Only single-identifier events: no edge, no round, an empty clustered table, and every
+    identifier its own person."""
+    rows = [
+        {"id": f"solo{i}", "anonymous_id": f"solo-anon-{i}", "timestamp": T0, "received_at": T0}
+        for i in range(5)
+    ]
+    run = dbt_build(
+        {"tracks": rows, "identifies": [], "pages": []},
+        {"idstitch_components_portable": portable},
+    )
+    assert run.ok, run.log_tail()
+    rounds, clusters = _rounds_and_clusters(run)
+    assert rounds == [(1, "resolve", 0, 0, 0, 0)]
+    assert clusters == []
+    assert len({row["person_id"] for row in run.read("user_identifiers")}) == 5
+
+
+@pytest.mark.parametrize("portable", [False, True])
+def test_pairs_converge_in_one_round(dbt_build, portable: bool) -> None:
+    """Disjoint pairs (anonymous_id + user_id): one round, no pointer jump, no backward pass;
+    each pair is one person (the round-1 pointers are the whole answer)."""
+    rows = [
+        {
+            "id": f"pair{i}",
+            "anonymous_id": f"pair-anon-{i}",
+            "user_id": f"pair-user-{i}",
+            "timestamp": T0,
+            "received_at": T0,
+        }
+        for i in range(50)
+    ]
+    run = dbt_build(
+        {"tracks": rows, "identifies": [], "pages": []},
+        {"idstitch_components_portable": portable},
+    )
+    assert run.ok, run.log_tail()
+    rounds, clusters = _rounds_and_clusters(run)
+    assert rounds == [(1, "contract", 50, 50, 0, 0), (2, "resolve", 50, 50, 0, 0)]
+    assert len(clusters) == 100
+    assert len({component for _, component in clusters}) == 50
+    people: dict[str, set[str]] = {}
+    for row in run.read("user_identifiers"):
+        people.setdefault(row["person_id"], set()).add(row["identifier_value"])
+    assert sorted(people.values(), key=sorted) == sorted(
+        ({f"pair-anon-{i}", f"pair-user-{i}"} for i in range(50)), key=sorted
+    )
