@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 import duckdb
@@ -91,7 +92,16 @@ def test_long_chain_converges_in_few_recorded_rounds(dbt_build) -> None:
     assert max_jumps <= 16
 
 
-def _rounds_and_clusters(run: DbtRun) -> tuple[list[tuple[object, ...]], list[tuple[object, ...]]]:
+def _tracks_build(
+    dbt_build: Callable[..., DbtRun], rows: list[dict[str, object]], portable: bool
+) -> tuple[DbtRun, list[tuple[object, ...]], list[tuple[object, ...]]]:
+    """Build `rows` as tracks (DuckDB's fast path or the portable one); the run, the rounds
+    table (round, phase, edges in, hooked, jumps, edges out) and the clustered nodes."""
+    run = dbt_build(
+        {"tracks": rows, "identifies": [], "pages": []},
+        {"idstitch_components_portable": portable},
+    )
+    assert run.ok, run.log_tail()
     con = duckdb.connect(str(run.db_path), read_only=True)
     try:
         rounds = con.execute(
@@ -103,7 +113,7 @@ def _rounds_and_clusters(run: DbtRun) -> tuple[list[tuple[object, ...]], list[tu
         ).fetchall()
     finally:
         con.close()
-    return rounds, clusters
+    return run, rounds, clusters
 
 
 @pytest.mark.parametrize("portable", [False, True])
@@ -114,12 +124,7 @@ def test_graph_without_edges_gives_zero_rounds(dbt_build, portable: bool) -> Non
         {"id": f"solo{i}", "anonymous_id": f"solo-anon-{i}", "timestamp": T0, "received_at": T0}
         for i in range(5)
     ]
-    run = dbt_build(
-        {"tracks": rows, "identifies": [], "pages": []},
-        {"idstitch_components_portable": portable},
-    )
-    assert run.ok, run.log_tail()
-    rounds, clusters = _rounds_and_clusters(run)
+    run, rounds, clusters = _tracks_build(dbt_build, rows, portable)
     assert rounds == [(1, "resolve", 0, 0, 0, 0)]
     assert clusters == []
     assert len({row["person_id"] for row in run.read("user_identifiers")}) == 5
@@ -139,12 +144,7 @@ def test_pairs_converge_in_one_round(dbt_build, portable: bool) -> None:
         }
         for i in range(50)
     ]
-    run = dbt_build(
-        {"tracks": rows, "identifies": [], "pages": []},
-        {"idstitch_components_portable": portable},
-    )
-    assert run.ok, run.log_tail()
-    rounds, clusters = _rounds_and_clusters(run)
+    run, rounds, clusters = _tracks_build(dbt_build, rows, portable)
     assert rounds == [(1, "contract", 50, 50, 0, 0), (2, "resolve", 50, 50, 0, 0)]
     assert len(clusters) == 100
     assert len({component for _, component in clusters}) == 50
