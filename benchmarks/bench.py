@@ -1283,6 +1283,8 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
         "--repeat",
         type=int,
         default=int(os.environ.get("IDSTITCH_BENCH_REPEAT", "3")),
+        choices=range(1, 11),
+        metavar="N (1-10)",
         help="runs of each tool on the generated graphs; the median is reported (env "
         "IDSTITCH_BENCH_REPEAT)",
     )

@@ -172,12 +172,14 @@
     {%- endfor -%}
 
     {%- if ns.counts[0] > 0 -%}
-        {%- do idstitch.cc_execute(ns.records) -%}
+        {#- the records, and the work tables dropped (engines without transactions keep them) -#}
+        {%- do idstitch.cc_execute(ns.records + idstitch._cc_work_table_drops(target, ns.round)) -%}
         {{- exceptions.raise_compiler_error(
             "idstitch: connected components did not converge within " ~ max_rounds
             ~ " rounds (var idstitch_max_rounds); " ~ ns.counts[0] ~ " edges are still unresolved. "
             ~ "The algorithm halves the graph at least every two rounds, so raise the cap only "
-            ~ "after looking at " ~ rounds_table ~ "."
+            ~ "after looking at the rounds in the dbt log (and in " ~ rounds_table
+            ~ " where the engine kept them)."
         ) -}}
     {%- endif -%}
 
@@ -218,13 +220,20 @@
     {%- set steps = computed['records'] + [{'sql': idstitch._cc_record_round_sql(computed['rounds_table'],
         target, computed['rounds'] + 1, 'resolve', computed['pointers'], computed['pointers'],
         computed['passes'], 0, seconds)}] -%}
+    {%- do idstitch.cc_execute(steps + idstitch._cc_work_table_drops(target, computed['rounds'])) -%}
+{%- endmacro %}
+
+
+{% macro _cc_work_table_drops(target, rounds) -%}
+    {#- Drop steps for every work table of a build of `rounds` rounds. -#}
+    {%- set steps = [] -%}
     {%- for suffix in ['edges_a', 'edges_b', 'hooks_a', 'hooks_b', 'resolved'] -%}
         {%- do steps.append({'drop': idstitch._cc_relation(target, suffix)}) -%}
     {%- endfor -%}
-    {%- for round_number in range(1, computed['rounds'] + 1) -%}
+    {%- for round_number in range(1, rounds + 1) -%}
         {%- do steps.append({'drop': idstitch._cc_relation(target, 'round_' ~ round_number)}) -%}
     {%- endfor -%}
-    {%- do idstitch.cc_execute(steps) -%}
+    {{- return(steps) -}}
 {%- endmacro %}
 
 
@@ -291,7 +300,8 @@
             {%- do statements.append('drop table if exists ' ~ step['drop']) -%}
         {%- elif 'rename' in step -%}
             {%- do statements.append('drop table if exists ' ~ step['to']) -%}
-            {%- do statements.append('alter table ' ~ step['rename'] ~ ' rename to ' ~ step['to'].identifier) -%}
+            {%- do statements.append('alter table ' ~ step['rename'] ~ ' rename to '
+                ~ adapter.quote(step['to'].identifier)) -%}
         {%- else -%}
             {%- do statements.append(step['sql']) -%}
         {%- endif -%}
