@@ -1,0 +1,145 @@
+"""Load exported tracking-pipeline JSON into Segment-style raw tables in DuckDB.
+
+Input files hold newline-delimited JSON (one message per line), a JSON array
+of messages, one JSON object, or several JSON values one after another
+(pretty-printed or not); any of them may be gzip-compressed (detected from the
+content, not the file name). Two payload shapes are understood:
+
+* the Segment / Customer.io spec (``type``, ``userId``, ``anonymousId``,
+  ``traits``, ``context``, ``properties``, ``event``, ``messageId``,
+  ``timestamp``, ``receivedAt``, ``sentAt``, ``originalTimestamp``; the
+  snake_case spellings ``user_id``, ``message_id``, ... are accepted as well);
+* Inngest events (``name``, ``data``, ``user``, ``id``, ``ts`` in
+  milliseconds, ``v``): a message without ``type`` but with ``name``.
+
+Where rows go (one row per message, the way a Segment warehouse writes them):
+
+* ``identify`` -> ``identifies``: ``traits`` and ``context.traits`` are
+  flattened into columns (``traits`` wins when both set a column). Nested
+  objects join their keys with ``_`` (``address.postalCode`` ->
+  ``address_postal_code``); names are snake_cased the way Segment's
+  go-snakecase does (``firstName`` -> ``first_name``, ``Place of birth`` ->
+  ``place_of_birth``). When two spellings meet in one message
+  (``firstName`` and ``first_name``) the exact snake_case key wins, otherwise
+  the first one with a value. Strings are stored as they are; numbers and
+  booleans as their JSON text (``83561`` -> ``'83561'``, ``true`` ->
+  ``'true'``; an integral float in an id-like column loses its ``.0``);
+  arrays as JSON text; empty objects and nulls give no value.
+* ``track`` -> ``tracks`` with ``event``; ``page`` and ``screen`` ->
+  ``pages`` (idstitch reads no ``screens`` table: a screen view is the app's
+  page view) with ``name`` (top-level, else ``properties.name``, else
+  ``context.page.name``), ``category``, and ``path``, ``url``, ``title``,
+  ``referrer``, ``search`` from ``properties``, else ``context.page``.
+* All three tables are created when missing (even empty: dbt needs them all).
+  Every table gets ``id``, ``anonymous_id``, ``user_id``, ``timestamp``,
+  ``received_at``, ``sent_at``, ``original_timestamp`` and ``context`` (the
+  message's context as JSON text, on identifies without ``context.traits``,
+  which are columns there); ``tracks`` and ``pages`` also
+  ``properties`` (JSON text). A top-level ``traits`` on a track or page call
+  is kept inside ``context`` as ``context.traits``.
+* An Inngest event becomes a ``tracks`` row (``event`` = ``name``,
+  ``properties`` = ``data``, ``context`` = ``{"inngest": {"v": ...}}``) and,
+  from its ``user`` object, an ``identifies`` row whose traits are the user's
+  attributes (flattened and snake_cased like traits). Both rows get
+  ``user_id`` = ``user.external_id`` or, when that is absent or blank,
+  ``user.email`` (idstitch types an email-shaped ``user_id`` as ``email``);
+  ``external_id`` stays a trait column as well. The identifies row's ``id``
+  is the event id with ``:user`` appended, so ids stay unique across tables.
+* ``alias`` and ``group`` calls are rejected as ``unsupported_type``.
+
+Message ids: ``messageId`` (Inngest: ``id``); when missing, a deterministic
+hash of the message's canonical JSON, so loading the same file twice writes
+nothing twice. Rows whose id is already in the target table, or earlier in
+the same load, are skipped and counted as duplicates.
+
+Timestamps: ISO-8601 strings (``Z``, ``+hh:mm``, ``+hhmm`` offsets; no offset
+means UTC) are converted to UTC and stored as ``TIMESTAMP`` (into an existing
+``TIMESTAMP WITH TIME ZONE`` column as that). Inngest ``ts`` is epoch
+milliseconds. ``timestamp`` falls back to ``receivedAt``, then
+``originalTimestamp``; a message with none of them is rejected.
+
+Traits and properties whose name is one of the table's own columns (``id``,
+``user_id``, ``timestamp``, ...) are discarded, as Segment does, and so are
+names that snake_case to nothing (``$%&``): both are counted in the summary
+(``ignored_fields``), as are unrecognised top-level fields (``channel``,
+``version``, ``properties`` of an identify call, ...). ``integrations``
+(destination routing, which no warehouse stores) is the one field dropped
+without a count.
+
+Bad input never stops a load and is never dropped silently: every record that
+cannot be loaded is appended to the rejects file (JSON lines: ``source``,
+``line``, ``reason``, ``detail``, ``excerpt``, ``bytes``, ``rejected_at``)
+and counted by reason. Reasons: ``malformed_json``, ``invalid_utf8``,
+``not_an_object``, ``unknown_type``, ``unsupported_type``, ``wrong_type``,
+``no_identifier``, ``missing_event``, ``missing_timestamp``,
+``bad_timestamp``, ``value_too_large`` (a string over 64 KiB),
+``message_too_large`` (a record over 1 MiB) and ``too_many_fields`` (over
+1000 trait columns in one message). A message needs an identifier: a
+non-blank ``userId`` or ``anonymousId``; an identify call may instead carry
+an identifying trait (``external_id``, ``email``, ``phone``, ``*_id``) and an
+Inngest event needs one of those in ``user``.
+
+Modules: ``files`` (the entry point ``load_files``), ``reading`` (files into records),
+``convert`` with ``segment``, ``inngest`` and ``traits`` (records into rows),
+``tables`` (rows into DuckDB), ``rejects`` (the rejects file), ``values`` and
+``names`` (timestamps, ids, trait text, column names), ``shapes`` (defaults, limits,
+core columns), ``summary`` (what a load did).
+"""
+
+from __future__ import annotations
+
+from idstitch.load.files import default_rejects_path, expand_paths, load_files
+from idstitch.load.names import snake_case
+from idstitch.load.records import Reject, Row
+from idstitch.load.shapes import (
+    CORE_COLUMNS,
+    DEFAULT_BATCH_SIZE,
+    DEFAULT_SCHEMA,
+    EXCERPT_BYTES,
+    IDENTIFYING_TRAITS,
+    MAX_COLUMN_NAME,
+    MAX_FIELDS,
+    MAX_IGNORED_KINDS,
+    MAX_RECORD_BYTES,
+    MAX_STRING_BYTES,
+    PAGE_FIELDS,
+    REJECTS_FILENAME,
+    RESERVED_TRAITS,
+    TABLES,
+    TIMESTAMP_COLUMNS,
+)
+from idstitch.load.summary import LoadSummary
+from idstitch.load.values import id_text, message_hash, parse_epoch_ms, parse_timestamp, scalar_text
+from idstitch.paths import DEFAULT_DB, default_db_path
+
+__all__ = [
+    "CORE_COLUMNS",
+    "DEFAULT_BATCH_SIZE",
+    "DEFAULT_DB",
+    "DEFAULT_SCHEMA",
+    "EXCERPT_BYTES",
+    "IDENTIFYING_TRAITS",
+    "MAX_COLUMN_NAME",
+    "MAX_FIELDS",
+    "MAX_IGNORED_KINDS",
+    "MAX_RECORD_BYTES",
+    "MAX_STRING_BYTES",
+    "PAGE_FIELDS",
+    "REJECTS_FILENAME",
+    "RESERVED_TRAITS",
+    "TABLES",
+    "TIMESTAMP_COLUMNS",
+    "LoadSummary",
+    "Reject",
+    "Row",
+    "default_db_path",
+    "default_rejects_path",
+    "expand_paths",
+    "id_text",
+    "load_files",
+    "message_hash",
+    "parse_epoch_ms",
+    "parse_timestamp",
+    "scalar_text",
+    "snake_case",
+]

@@ -1,0 +1,16 @@
+"""Where the CLI finds things by default: the DuckDB file, written once for every command."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+#: the DuckDB file dbt's profile writes to unless IDSTITCH_DUCKDB_PATH says otherwise
+DEFAULT_DB = "idstitch.duckdb"
+#: the help text of every ``--db`` option
+DB_HELP = "DuckDB file (default: $IDSTITCH_DUCKDB_PATH or idstitch.duckdb)"
+
+
+def default_db_path() -> Path:
+    """``$IDSTITCH_DUCKDB_PATH``, else ``idstitch.duckdb`` (as dbt's profile uses)."""
+    return Path(os.environ.get("IDSTITCH_DUCKDB_PATH") or DEFAULT_DB)
