@@ -14,3 +14,7 @@ DB_HELP = "DuckDB file (default: $IDSTITCH_DUCKDB_PATH or idstitch.duckdb)"
 def default_db_path() -> Path:
     """``$IDSTITCH_DUCKDB_PATH``, else ``idstitch.duckdb`` (as dbt's profile uses)."""
     return Path(os.environ.get("IDSTITCH_DUCKDB_PATH") or DEFAULT_DB)
+
+
+#: where ``idstitch report`` writes index.html and the charts
+DEFAULT_REPORT_DIR = "idstitch_report"

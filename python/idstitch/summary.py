@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import duckdb
-
-DEFAULT_DB = "idstitch.duckdb"
 
 
 class MissingBuildError(Exception):
@@ -46,11 +42,36 @@ class BuildSummary:
         return out
 
 
-def default_db_path() -> Path:
-    return Path(os.environ.get("IDSTITCH_DUCKDB_PATH", DEFAULT_DB))
+def _components_step(con: duckdb.DuckDBPyConnection, q: str) -> tuple[int | None, float | None]:
+    """Contraction rounds and seconds of the last invocation (``q``: the quoted schema)."""
+    row = con.execute(
+        f"""
+        select max(case when phase = 'contract' then round_number end), sum(seconds)
+        from {q}.idstitch_component_rounds
+        where invocation_id = (
+            select invocation_id from {q}.idstitch_component_rounds
+            order by recorded_at desc limit 1
+        )
+        """
+    ).fetchone()
+    if row is None:
+        return None, None
+    return int(row[0] or 0), float(row[1] or 0.0)
+
+
+def _set_aside(con: duckdb.DuckDBPyConnection, q: str) -> dict[str, int]:
+    """Rows each data-quality check set aside (``q``: the quoted schema)."""
+    return {
+        str(check): int(count)
+        for check, count in con.execute(
+            f"select check_name, sum(row_count) from {q}.idstitch_data_quality "
+            "where check_name <> 'rows_read' group by 1 having sum(row_count) > 0 order by 1"
+        ).fetchall()
+    }
 
 
 def summarise(con: duckdb.DuckDBPyConnection, schema: str = "main") -> BuildSummary:
+    """The summary of the outputs in ``schema``; ``MissingBuildError`` when there are none."""
     tables = {
         row[0]
         for row in con.execute(
@@ -59,6 +80,7 @@ def summarise(con: duckdb.DuckDBPyConnection, schema: str = "main") -> BuildSumm
     }
     if not {"users", "user_identifiers"} <= tables:
         raise MissingBuildError(f"no idstitch outputs in schema {schema!r}: run `dbt build` first")
+    q = '"' + schema.replace('"', '""') + '"'
 
     def scalar(sql: str) -> object:
         row = con.execute(sql).fetchone()
@@ -66,49 +88,25 @@ def summarise(con: duckdb.DuckDBPyConnection, schema: str = "main") -> BuildSumm
 
     by_type = dict(
         con.execute(
-            f"select identifier_type, count(*) from {schema}.user_identifiers "
+            f"select identifier_type, count(*) from {q}.user_identifiers "
             "group by 1 order by 2 desc, 1"
         ).fetchall()
     )
     largest = con.execute(
-        f"select person_id, count(*) from {schema}.user_identifiers "
+        f"select person_id, count(*) from {q}.user_identifiers "
         "group by 1 order by 2 desc, 1 limit 1"
     ).fetchone()
-    rounds: int | None = None
-    seconds: float | None = None
-    if "idstitch_component_rounds" in tables:
-        row = con.execute(
-            f"""
-            select max(case when phase = 'contract' then round_number end), sum(seconds)
-            from {schema}.idstitch_component_rounds
-            where invocation_id = (
-                select invocation_id from {schema}.idstitch_component_rounds
-                order by recorded_at desc limit 1
-            )
-            """
-        ).fetchone()
-        if row is not None:
-            rounds = int(row[0] or 0)
-            seconds = float(row[1] or 0.0)
-    set_aside: dict[str, int] = {}
-    if "idstitch_data_quality" in tables:
-        set_aside = {
-            str(check): int(count)
-            for check, count in con.execute(
-                f"select check_name, sum(row_count) from {schema}.idstitch_data_quality "
-                "where check_name <> 'rows_read' group by 1 having sum(row_count) > 0 order by 1"
-            ).fetchall()
-        }
+    rounds, seconds = (
+        _components_step(con, q) if "idstitch_component_rounds" in tables else (None, None)
+    )
     return BuildSummary(
-        persons=int(
-            str(scalar(f"select count(distinct person_id) from {schema}.user_identifiers"))
-        ),
-        known_persons=int(str(scalar(f"select count(*) from {schema}.users"))),
+        persons=int(str(scalar(f"select count(distinct person_id) from {q}.user_identifiers"))),
+        known_persons=int(str(scalar(f"select count(*) from {q}.users"))),
         identifiers=sum(by_type.values()),
         identifiers_by_type=by_type,
         largest_person_id=None if largest is None else str(largest[0]),
         largest_person_identifiers=0 if largest is None else int(largest[1]),
         rounds=rounds,
         components_seconds=seconds,
-        set_aside=set_aside,
+        set_aside=_set_aside(con, q) if "idstitch_data_quality" in tables else {},
     )

@@ -1,4 +1,4 @@
-"""Tests for ``idstitch load`` (python/idstitch/load.py and commands/load.py)."""
+"""Tests for ``idstitch load`` (python/idstitch/load/ and commands/load.py)."""
 
 from __future__ import annotations
 

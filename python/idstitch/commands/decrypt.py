@@ -1,8 +1,4 @@
-"""``idstitch decrypt``: print or write a mart with its encrypted columns decrypted.
-
-Also holds the connection options and error handling shared by ``forget`` and
-``rotate-master-key``.
-"""
+"""``idstitch decrypt``: print or write a mart with its encrypted columns decrypted."""
 
 from __future__ import annotations
 
@@ -12,66 +8,14 @@ import io
 import json
 import os
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any, TextIO
-
-import duckdb
 
 from idstitch import privacy
 from idstitch.cli import CliError
-from idstitch.crypto import IdstitchCryptoError
-from idstitch.keystore import DEFAULT_KEYSTORE_SCHEMA, KeystoreError
+from idstitch.commands._options import add_connection_arguments, open_connection, user_errors
 
 FORMATS = ("csv", "json", "table")
-
-
-def add_connection_arguments(parser: argparse.ArgumentParser) -> None:
-    """--db, --schema, --keystore-schema, --keystore-path (env defaults)."""
-    parser.add_argument(
-        "--db", default=None, help="DuckDB file (default: $IDSTITCH_DUCKDB_PATH or idstitch.duckdb)"
-    )
-    parser.add_argument(
-        "--schema",
-        default=None,
-        help="schema of the dbt outputs (default: $IDSTITCH_DUCKDB_SCHEMA or main)",
-    )
-    parser.add_argument(
-        "--keystore-schema",
-        default=None,
-        help=f"key store schema or catalog.schema (default: $IDSTITCH_KEYSTORE_SCHEMA or "
-        f"{DEFAULT_KEYSTORE_SCHEMA}; main of the key store file with --keystore-path)",
-    )
-    parser.add_argument(
-        "--keystore-path",
-        default=None,
-        help="separate DuckDB file holding the key store (default: $IDSTITCH_KEYSTORE_PATH)",
-    )
-
-
-def open_connection(args: argparse.Namespace, *, read_only: bool) -> duckdb.DuckDBPyConnection:
-    path = args.db or os.environ.get("IDSTITCH_DUCKDB_PATH") or "idstitch.duckdb"
-    if not Path(path).exists():
-        raise CliError(f"no DuckDB file at {path} (run dbt build first, or pass --db)")
-    keystore_path = args.keystore_path or os.environ.get("IDSTITCH_KEYSTORE_PATH") or None
-    keystore_schema = args.keystore_schema or os.environ.get("IDSTITCH_KEYSTORE_SCHEMA") or None
-    schema = args.schema or os.environ.get("IDSTITCH_DUCKDB_SCHEMA") or "main"
-    with user_errors():
-        return privacy.connect(
-            path, keystore_schema, schema, keystore_path=keystore_path, read_only=read_only
-        )
-
-
-@contextmanager
-def user_errors() -> Iterator[None]:
-    """Turn key, key store and lookup errors into clean CLI errors (no traceback)."""
-    try:
-        yield
-    except (IdstitchCryptoError, KeystoreError, privacy.PrivacyError, ValueError) as exc:
-        raise CliError(str(exc)) from None
-    except duckdb.Error as exc:
-        raise CliError(f"database error: {exc}") from None
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]

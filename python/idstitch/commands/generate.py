@@ -10,6 +10,7 @@ from datetime import date
 import duckdb
 
 from idstitch.cli import CliError
+from idstitch.commands._options import add_db_argument, db_path
 from idstitch.generate import (
     DEFAULT_DAYS,
     DEFAULT_SCHEMA,
@@ -18,7 +19,6 @@ from idstitch.generate import (
     write_duckdb,
     write_parquet,
 )
-from idstitch.summary import default_db_path
 
 DESCRIPTION = f"""\
 Generate the raw Segment warehouse tables identifies, tracks and pages for
@@ -82,12 +82,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         "--seed", type=_seed, required=True, metavar="S", help="random seed (integer >= 0)"
     )
     out = parser.add_mutually_exclusive_group()
-    out.add_argument(
-        "--db",
-        default=None,
-        metavar="PATH",
-        help="DuckDB file (default: $IDSTITCH_DUCKDB_PATH or idstitch.duckdb)",
-    )
+    add_db_argument(out)
     out.add_argument(
         "--parquet",
         default=None,
@@ -142,7 +137,7 @@ def run(args: argparse.Namespace) -> int:
                 progress=progress,
             )
         else:
-            db = args.db or str(default_db_path())
+            db = str(db_path(args))
             schema = args.schema or DEFAULT_SCHEMA
             where = f"{db} (schema {schema})"
             prefix = f"{db}: "

@@ -8,6 +8,7 @@ import sys
 import duckdb
 
 from idstitch.cli import CliError
+from idstitch.commands._options import add_db_argument, db_path
 from idstitch.load import (
     DEFAULT_BATCH_SIZE,
     DEFAULT_SCHEMA,
@@ -15,7 +16,6 @@ from idstitch.load import (
     MAX_RECORD_BYTES,
     MAX_STRING_BYTES,
     REJECTS_FILENAME,
-    default_db_path,
     default_rejects_path,
     load_files,
 )
@@ -62,11 +62,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         metavar="PATH",
         help="files to load; a directory means every *.json, *.jsonl, *.ndjson (and .gz) in it",
     )
-    parser.add_argument(
-        "--db",
-        default=None,
-        help="DuckDB file (default: $IDSTITCH_DUCKDB_PATH or idstitch.duckdb)",
-    )
+    add_db_argument(parser)
     parser.add_argument(
         "--schema",
         default=DEFAULT_SCHEMA,
@@ -99,7 +95,7 @@ def _progress(message: str) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    db = args.db or str(default_db_path())
+    db = str(db_path(args))
     if args.batch_size < 1:
         raise CliError("--batch-size must be at least 1")
     rejects = args.rejects or str(default_rejects_path(db))

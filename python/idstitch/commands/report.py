@@ -10,8 +10,10 @@ from pathlib import Path
 import duckdb
 
 from idstitch.cli import CliError
-from idstitch.report import DEFAULT_OUT_DIR, MissingBuildError, write_report
-from idstitch.summary import default_db_path
+from idstitch.commands._options import add_output_arguments, db_path
+from idstitch.outputs import locate_outputs
+from idstitch.paths import DEFAULT_REPORT_DIR
+from idstitch.summary import MissingBuildError
 
 DESCRIPTION = """\
 Write a self-contained HTML report (inline CSS, charts embedded as PNG, no external
@@ -31,16 +33,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         description=DESCRIPTION,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument(
-        "--db",
-        default=None,
-        help="DuckDB file (default: $IDSTITCH_DUCKDB_PATH or idstitch.duckdb)",
-    )
-    parser.add_argument("--schema", default="main", help="schema of the outputs (default: main)")
+    add_output_arguments(parser)
     parser.add_argument(
         "--out",
-        default=DEFAULT_OUT_DIR,
-        help=f"directory for index.html and the PNG charts (default: {DEFAULT_OUT_DIR}/)",
+        default=DEFAULT_REPORT_DIR,
+        help=f"directory for index.html and the PNG charts (default: {DEFAULT_REPORT_DIR}/)",
     )
     parser.set_defaults(func=run)
 
@@ -50,10 +47,17 @@ def _progress(message: str) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    path = Path(args.db) if args.db else default_db_path()
+    try:  # matplotlib and jinja2 come with the "report" extra
+        from idstitch.report import write_report
+    except ImportError as exc:
+        raise CliError(f"{exc}; install the report extra: pip install 'idstitch[report]'") from exc
+    path = db_path(args)
     started = time.monotonic()
+    location = locate_outputs(path, args.project_dir, args.schema)
     try:
-        written = write_report(path, args.schema, Path(args.out), progress=_progress)
+        written = write_report(
+            path, location.schema, Path(args.out), progress=_progress, note=location.message()
+        )
     except FileNotFoundError as exc:
         raise CliError(f"{path}: no such DuckDB file; run `dbt build` first or pass --db") from exc
     except MissingBuildError as exc:

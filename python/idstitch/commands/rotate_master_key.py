@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from idstitch import privacy
-from idstitch.commands.decrypt import add_connection_arguments, open_connection, user_errors
+from idstitch.commands._options import add_connection_arguments, open_connection, user_errors
 from idstitch.crypto import load_master_key
 
 

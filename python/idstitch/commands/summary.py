@@ -7,35 +7,32 @@ import argparse
 import duckdb
 
 from idstitch.cli import CliError
-from idstitch.summary import MissingBuildError, default_db_path, summarise
+from idstitch.commands._options import add_output_arguments, db_path, output_location
+from idstitch.summary import MissingBuildError, summarise
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     parser = subparsers.add_parser(
         "summary", help="print a short summary of the last dbt build (DuckDB)"
     )
-    parser.add_argument(
-        "--db",
-        default=None,
-        help="DuckDB file (default: $IDSTITCH_DUCKDB_PATH or idstitch.duckdb)",
-    )
-    parser.add_argument("--schema", default="main", help="schema of the outputs (default: main)")
+    add_output_arguments(parser)
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    path = args.db or str(default_db_path())
+    path = str(db_path(args))
+    schema = output_location(args).schema
     try:
         con = duckdb.connect(path, read_only=True)
     except duckdb.Error as exc:
         raise CliError(f"cannot open {path}: {exc}") from exc
     try:
-        summary = summarise(con, args.schema)
+        summary = summarise(con, schema)
     except MissingBuildError as exc:
         raise CliError(f"{path}: {exc}") from exc
     finally:
         con.close()
-    print(f"idstitch build in {path} (schema {args.schema})")
+    print(f"idstitch build in {path} (schema {schema})")
     for line in summary.lines():
         print(line)
     return 0

@@ -51,6 +51,21 @@ class Persons:
     email_changed_at: F64  # inf when the email never changes
 
 
+def _own_devices(u_devices: F64, kind: I64, power: Bool) -> I64:
+    """1..3 for anonymous visitors, 1..3 for soft registrations, 1..7 for full ones;
+    one more for power users."""
+    devices = np.where(
+        kind == P_ANON,
+        1 + pick(u_devices, (78, 16, 6)),
+        np.where(
+            kind == P_SOFT,
+            1 + pick(u_devices, (60, 30, 10)),
+            1 + pick(u_devices, (35, 33, 17, 8, 4, 2, 1)),
+        ),
+    )
+    return np.asarray(devices + power.astype(np.int64), dtype=np.int64)
+
+
 def draw_persons(spec: Spec, lo: int, hi: int) -> Persons:
     """Persons lo..hi-1 of the run."""
     number = np.arange(lo, hi, dtype=np.uint64)
@@ -64,16 +79,7 @@ def draw_persons(spec: Spec, lo: int, hi: int) -> Persons:
     power = uniform(person_hash, S_POWER) < 0.08
     soft_first = full & (uniform(person_hash, S_SOFTFIRST) < 1 / 3)
 
-    u_devices = uniform(person_hash, S_NDEV)
-    own_devices = np.where(
-        kind == P_ANON,
-        1 + pick(u_devices, (78, 16, 6)),
-        np.where(
-            soft,
-            1 + pick(u_devices, (60, 30, 10)),
-            1 + pick(u_devices, (35, 33, 17, 8, 4, 2, 1)),
-        ),
-    ) + power.astype(np.int64)
+    own_devices = _own_devices(uniform(person_hash, S_NDEV), kind, power)
     uses_kiosk = full & (uniform(person_hash, S_KIOSK) < spec.kiosk_rate)
     kiosk_number = np.floor(uniform(person_hash, S_KIOSKNO) * spec.n_kiosks).astype(np.int64)
     uses_shared_device = (uniform(person_hash, S_SHARED) < 0.004) & (number > 0)
