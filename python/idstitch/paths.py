@@ -8,7 +8,7 @@ from pathlib import Path
 #: the DuckDB file dbt's profile writes to unless IDSTITCH_DUCKDB_PATH says otherwise
 DEFAULT_DB = "idstitch.duckdb"
 #: the help text of every ``--db`` option
-DB_HELP = "DuckDB file (default: $IDSTITCH_DUCKDB_PATH or idstitch.duckdb)"
+DB_HELP = f"DuckDB file (default: $IDSTITCH_DUCKDB_PATH or {DEFAULT_DB})"
 
 
 def default_db_path() -> Path:
