@@ -11,12 +11,6 @@ columns (``timestamp``, ``received_at``) are written as TIMESTAMP, everything el
 
 from __future__ import annotations
 
-import json
-import os
-import shutil
-import subprocess
-import sys
-import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -25,25 +19,27 @@ from typing import Any
 
 import duckdb
 import pyarrow as pa
+from dbt_runner import PROJECT_DIR, Dbt, DbtResult, dbt_executable
 
-# The dbt project under test: this repository, or IDSTITCH_PROJECT_DIR (e.g. an exported
-# commit, to test committed models while the work tree is being edited).
-PROJECT_DIR = Path(os.environ.get("IDSTITCH_PROJECT_DIR") or Path(__file__).resolve().parents[2])
+# dbt_executable and PROJECT_DIR are re-exported for the tests that import them from here.
+__all__ = [
+    "LEADING_COLUMNS",
+    "PROJECT_DIR",
+    "DbtRun",
+    "build_package",
+    "dbt_executable",
+    "read_table",
+    "run_dbt",
+    "run_dbt_command",
+    "write_arrow_tables",
+    "write_raw_tables",
+]
+
 RAW_SCHEMA = "raw"
 OUTPUT_SCHEMA = "main"
 TIMESTAMP_COLUMNS = frozenset(["timestamp", "received_at"])
 LEADING_COLUMNS = ("id", "anonymous_id", "user_id", "timestamp", "received_at")
 TABLE_NAMES = ("identifies", "tracks", "pages")
-
-
-def dbt_executable() -> str:
-    beside = Path(sys.executable).parent / "dbt"
-    if beside.exists():
-        return str(beside)
-    found = shutil.which("dbt")
-    if found is None:
-        raise RuntimeError("dbt is not installed in this environment")
-    return found
 
 
 def _column_order(rows: Sequence[Mapping[str, Any]], extra: Iterable[str] = ()) -> list[str]:
@@ -106,23 +102,34 @@ def write_arrow_tables(
 
 @dataclass
 class DbtRun:
+    """A ``dbt`` run on the DuckDB file ``db_path`` (see dbt_runner.DbtResult)."""
+
     db_path: Path
-    returncode: int
-    stdout: str
-    stderr: str
-    seconds: float
+    result: DbtResult
 
     @property
     def ok(self) -> bool:
-        return self.returncode == 0
+        return self.result.ok
+
+    @property
+    def returncode(self) -> int:
+        return self.result.returncode
+
+    @property
+    def stdout(self) -> str:
+        return self.result.stdout
+
+    @property
+    def stderr(self) -> str:
+        return self.result.stderr
+
+    @property
+    def seconds(self) -> float:
+        return self.result.seconds
 
     def log_tail(self, lines: int = 60) -> str:
         """dbt's error summary (from "Completed with" / "Encountered an error") or the tail."""
-        text = (self.stdout + "\n" + self.stderr).strip().splitlines()
-        for i, line in enumerate(text):
-            if "Completed with" in line or "Encountered an error" in line:
-                return "\n".join(text[i : i + lines])
-        return "\n".join(text[-lines:])
+        return self.result.log_tail(lines)
 
     def read(self, table: str, schema: str = OUTPUT_SCHEMA) -> list[dict[str, Any]]:
         return read_table(self.db_path, table, schema)
@@ -156,45 +163,16 @@ def run_dbt(
     select_excludes: Sequence[str] = ("resource_type:seed", "resource_type:unit_test"),
     timeout: float = 900,
 ) -> DbtRun:
-    """Run dbt against the project in the repository with the DuckDB file ``db_path``."""
+    """Run dbt against the project in the repository with the DuckDB file ``db_path``: raw
+    tables from schema ``raw``, no demo seeds; target and logs under ``work_dir``."""
     merged_vars: dict[str, Any] = {
         "idstitch_source_schema": RAW_SCHEMA,
         "idstitch_demo_seeds": False,
     }
     merged_vars.update(variables or {})
-    command = [
-        dbt_executable(),
-        *args,
-        "--project-dir",
-        str(PROJECT_DIR),
-        "--profiles-dir",
-        str(PROJECT_DIR),
-        "--target-path",
-        str(work_dir / "target"),
-        "--log-path",
-        str(work_dir / "logs"),
-        "--vars",
-        json.dumps(merged_vars),
-    ]
-    if select_excludes:
-        command += ["--exclude", *select_excludes]
-    env = dict(os.environ)
-    env["IDSTITCH_DUCKDB_PATH"] = str(db_path)
-    env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")
-    env.pop("IDSTITCH_TARGET", None)
-    env.pop("IDSTITCH_DUCKDB_SCHEMA", None)
-    env["DBT_SEND_ANONYMOUS_USAGE_STATS"] = "false"
-    started = time.monotonic()
-    proc = subprocess.run(
-        command,
-        cwd=work_dir,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
-    return DbtRun(db_path, proc.returncode, proc.stdout, proc.stderr, time.monotonic() - started)
+    command = [*args, "--exclude", *select_excludes] if select_excludes else list(args)
+    dbt = Dbt(env={"IDSTITCH_DUCKDB_PATH": str(db_path)})
+    return DbtRun(db_path, dbt.run(command, work_dir, merged_vars, timeout=timeout))
 
 
 def build_package(
@@ -208,3 +186,22 @@ def build_package(
     full = {name: list(tables.get(name, [])) for name in TABLE_NAMES}
     write_raw_tables(db_path, full)
     return run_dbt(db_path, work_dir, variables=variables)
+
+
+def run_dbt_command(
+    args: Sequence[str],
+    *,
+    project_dir: Path = PROJECT_DIR,
+    target_path: Path,
+    check: bool = True,
+    env: Mapping[str, str] | None = None,
+    variables: Mapping[str, Any] | None = None,
+) -> DbtResult:
+    """``dbt <args>`` on any project (its own profiles.yml) with the shared runner; the run's
+    target is ``target_path`` (named ``target``), its logs beside it. Fails on an error unless
+    ``check`` is false."""
+    if target_path.name != "target":
+        raise ValueError(f"target_path must be a directory named 'target': {target_path}")
+    dbt = Dbt(project_dir=project_dir, env=dict(env or {}))
+    result = dbt.run(args, target_path.parent, variables)
+    return result.check() if check else result

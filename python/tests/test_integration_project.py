@@ -13,18 +13,16 @@ package files as the root project still enable them by default.
 
 from __future__ import annotations
 
-import json
-import os
+import itertools
 import shutil
-import subprocess
-import sys
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import duckdb
 import pytest
-from dbt_harness import PROJECT_DIR, dbt_executable
+from dbt_runner import PROJECT_DIR, Dbt, DbtResult
 
 IT_DIR = PROJECT_DIR / "integration_tests"
 PACKAGE_FILES = ("dbt_project.yml", "profiles.yml", "macros", "models", "seeds", "tests")
@@ -43,45 +41,26 @@ class Consumer:
     root: Path  # the copied package
     project: Path  # the copied integration_tests
     db_path: Path
-    target: Path
-    logs: Path
-
-    def env(self) -> dict[str, str]:
-        env = dict(os.environ)
-        for name in ("DBT_PROFILES_DIR", "DBT_PROJECT_DIR", "DBT_TARGET_PATH", "IDSTITCH_TARGET"):
-            env.pop(name, None)
-        env["IDSTITCH_IT_DUCKDB_PATH"] = str(self.db_path)
-        env["IDSTITCH_DUCKDB_PATH"] = str(self.db_path.with_name("root.duckdb"))
-        env["DBT_SEND_ANONYMOUS_USAGE_STATS"] = "false"
-        env["DO_NOT_TRACK"] = "1"
-        env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")
-        return env
+    runs: Path  # one work directory (target, logs) per dbt run
+    counter: Iterator[int] = field(default_factory=itertools.count)
 
     def dbt(
-        self, *args: str, project: Path | None = None, target: Path | None = None
-    ) -> subprocess.CompletedProcess[str]:
+        self,
+        *args: str,
+        project: Path | None = None,
+        variables: Mapping[str, Any] | None = None,
+    ) -> DbtResult:
+        """``dbt <args>`` on the consumer (or ``project``) in a work directory of its own."""
         project = project or self.project
-        command: list[str] = [
-            dbt_executable(),
-            *args,
-            "--project-dir",
-            str(project),
-            "--profiles-dir",
-            str(project),
-            "--log-path",
-            str(self.logs),
-        ]
-        if args[0] != "deps":
-            command = [*command, "--target-path", str(target or self.target)]
-        return subprocess.run(
-            command,
-            cwd=project,
-            env=self.env(),
-            capture_output=True,
-            text=True,
-            timeout=900,
-            check=False,
+        dbt = Dbt(
+            project_dir=project,
+            env={
+                "IDSTITCH_IT_DUCKDB_PATH": str(self.db_path),
+                "IDSTITCH_DUCKDB_PATH": str(self.db_path.with_name("root.duckdb")),
+            },
         )
+        work = self.runs / f"{next(self.counter):02d}-{args[0]}"
+        return dbt.run(args, work, variables, cwd=project)
 
 
 def _copy_tree(tmp_path: Path) -> Consumer:
@@ -105,39 +84,34 @@ def _copy_tree(tmp_path: Path) -> Consumer:
         root=root,
         project=project,
         db_path=tmp_path / "consumer.duckdb",
-        target=tmp_path / "target",
-        logs=tmp_path / "logs",
+        runs=tmp_path / "runs",
     )
 
 
-def _tail(proc: subprocess.CompletedProcess[str], lines: int = 60) -> str:
-    return "\n".join((proc.stdout + "\n" + proc.stderr).strip().splitlines()[-lines:])
-
-
-def _ok(proc: subprocess.CompletedProcess[str], what: str) -> None:
-    assert proc.returncode == 0, f"{what} failed:\n{_tail(proc)}"
+@dataclass
+class Built:
+    consumer: Consumer
+    build: DbtResult  # the consumer's `dbt build`
 
 
 @pytest.fixture(scope="module")
-def consumer(tmp_path_factory: pytest.TempPathFactory) -> Consumer:
-    built = _copy_tree(tmp_path_factory.mktemp("integration"))
-    _ok(built.dbt("deps"), "dbt deps")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
+    consumer = _copy_tree(tmp_path_factory.mktemp("integration"))
+    consumer.dbt("deps").check()
     # The raw tables must exist before the package stages them (source() has no
     # dependency on this project's seeds), as they would in a real warehouse.
-    _ok(built.dbt("seed"), "dbt seed")
-    _ok(built.dbt("build"), "dbt build")
-    return built
+    consumer.dbt("seed").check()
+    return Built(consumer, consumer.dbt("build").check())
 
 
-def _run_results(consumer: Consumer) -> list[dict[str, Any]]:
-    data = json.loads((consumer.target / "run_results.json").read_text())
-    results: list[dict[str, Any]] = data["results"]
+@pytest.fixture(scope="module")
+def consumer(built: Built) -> Consumer:
+    return built.consumer
+
+
+def _run_results(built: Built) -> list[dict[str, Any]]:
+    results: list[dict[str, Any]] = built.build.json("run_results.json")["results"]
     return results
-
-
-def _manifest(target: Path) -> dict[str, Any]:
-    data: dict[str, Any] = json.loads((target / "manifest.json").read_text())
-    return data
 
 
 def test_local_package_installed_without_network(consumer: Consumer) -> None:
@@ -149,8 +123,8 @@ def test_local_package_installed_without_network(consumer: Consumer) -> None:
     assert "local: ../" in lock
 
 
-def test_build_passes_with_every_equality_test(consumer: Consumer) -> None:
-    results = _run_results(consumer)
+def test_build_passes_with_every_equality_test(built: Built) -> None:
+    results = _run_results(built)
     failed = [r["unique_id"] for r in results if r["status"] not in ("success", "pass")]
     assert failed == []
     ids = {r["unique_id"] for r in results}
@@ -164,7 +138,8 @@ def test_build_passes_with_every_equality_test(consumer: Consumer) -> None:
     assert any(i.startswith(prefix) for i in ids)
 
 
-def test_no_demo_seeds_in_consumer_warehouse(consumer: Consumer) -> None:
+def test_no_demo_seeds_in_consumer_warehouse(built: Built) -> None:
+    consumer = built.consumer
     con = duckdb.connect(str(consumer.db_path), read_only=True)
     try:
         schemas = {
@@ -192,7 +167,7 @@ def test_no_demo_seeds_in_consumer_warehouse(consumer: Consumer) -> None:
     assert [s for s in schemas if s.endswith("idstitch_raw")] == []
     assert raw_tables == {"identify_calls", "tracks", "pages"}
     assert "plan" in users_columns  # idstitch_passthrough_traits
-    manifest = _manifest(consumer.target)
+    manifest = built.build.json("manifest.json")
     for seed in DEMO_SEEDS:
         assert f"seed.idstitch.{seed}" not in manifest["nodes"]
         assert f"seed.idstitch.{seed}" in manifest["disabled"]
@@ -209,28 +184,25 @@ def test_equality_test_catches_a_wrong_expectation(consumer: Consumer) -> None:
     expected = consumer.project / "seeds" / "expected" / "expected_users.csv"
     original = expected.read_text()
     assert ",pro\n" in original
-    target = consumer.target.with_name("target_broken")
     try:
         expected.write_text(original.replace(",pro\n", ",enterprise\n"))
-        _ok(consumer.dbt("seed", "--select", "expected_users", target=target), "dbt seed")
-        proc = consumer.dbt("test", "--select", "expected_users", target=target)
+        consumer.dbt("seed", "--select", "expected_users").check()
+        proc = consumer.dbt("test", "--select", "expected_users")
     finally:
         expected.write_text(original)
-        _ok(consumer.dbt("seed", "--select", "expected_users", target=target), "dbt seed")
+        consumer.dbt("seed", "--select", "expected_users").check()
     assert proc.returncode != 0
     assert "FAIL 2 equal_rows_expected_users" in proc.stdout
 
 
 def test_demo_seeds_default_on_when_idstitch_is_the_root(consumer: Consumer) -> None:
     """The same package files, run as the root project, still enable the demo."""
-    target = consumer.target.with_name("target_root")
     proc = consumer.dbt(
-        "ls", "--resource-type", "seed", "--output", "name", project=consumer.root, target=target
-    )
-    _ok(proc, "dbt ls (root)")
+        "ls", "--resource-type", "seed", "--output", "name", project=consumer.root
+    ).check()
     listed = set(proc.stdout.split())
     assert set(DEMO_SEEDS) <= listed
-    manifest = _manifest(target)
+    manifest = proc.json("manifest.json")
     node = manifest["nodes"]["model.idstitch.stg_idstitch__identifies"]
     assert "seed.idstitch.demo_identifies" in node["depends_on"]["nodes"]
     assert "test.idstitch.assert_demo_matches_expected" in manifest["nodes"]
@@ -240,10 +212,7 @@ def test_demo_seeds_default_on_when_idstitch_is_the_root(consumer: Consumer) -> 
         "seed",
         "--output",
         "name",
-        "--vars",
-        "{idstitch_demo_seeds: false}",
         project=consumer.root,
-        target=target,
-    )
-    _ok(proc, "dbt ls (root, demo off)")
+        variables={"idstitch_demo_seeds": False},
+    ).check()
     assert set(DEMO_SEEDS).isdisjoint(set(proc.stdout.split()))

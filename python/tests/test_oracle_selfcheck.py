@@ -1,18 +1,21 @@
 """Tests of the oracle itself: hand-computed tiny cases and a brute-force BFS cross-check.
 
 The oracle (tests/oracle.py) is what the dbt outputs are judged against, so it gets its
-own proof here, independent of dbt.
+own proof here, independent of dbt. Person ids are written as ``person_id_of(<canonical
+identifier>)``: the tests check which identifier is canonical, and the id itself is checked
+once against fixed answers (the integration project's expected outputs), not re-derived.
 """
 
 from __future__ import annotations
 
-import hashlib
+import csv
 import itertools
 import random
 from collections import deque
 from datetime import datetime, timedelta
 
 import pytest
+from dbt_runner import PROJECT_DIR
 from oracle import (
     UnionFind,
     components,
@@ -27,6 +30,8 @@ from oracle import (
 )
 
 T0 = datetime(2024, 3, 1, 12, 0, 0)
+# What the integration project (integration_tests/) expects the dbt build to publish.
+EXPECTED_USERS = PROJECT_DIR / "integration_tests" / "seeds" / "expected" / "expected_users.csv"
 
 
 def at(minutes: int) -> datetime:
@@ -39,8 +44,9 @@ def ev(event_id, minutes=0, received=None, **cols):
     return row
 
 
-def md5(text: str) -> str:
-    return hashlib.md5(text.encode()).hexdigest()
+def person(kind: str, value: str) -> str:
+    """The person id of the person whose canonical identifier is ``(kind, value)``."""
+    return person_id_of((kind, value))
 
 
 # --------------------------------------------------------------------------- names, values
@@ -207,14 +213,14 @@ def test_resolve_hand_computed():
         frozenset({("anonymous_id", "a3")}),
     }
     # external_ids: U2 first seen at 10, U1 at 30 -> U2 canonical
-    pid = md5("external_id:U2")
+    pid = person("external_id", "U2")
     assert {res.user_identifiers[i].person_id for i in big} == {pid}
     a1 = res.user_identifiers[("anonymous_id", "a1")]
     assert (a1.first_seen_at, a1.last_seen_at, a1.event_count) == (at(5), at(10), 2)
     email = res.user_identifiers[("email", "b@x.io")]
     assert (email.first_seen_at, email.last_seen_at, email.event_count) == (at(10), at(20), 2)
     assert ("external_id", "Ulate") not in res.user_identifiers
-    assert res.user_identifiers[("anonymous_id", "a9")].person_id == md5("anonymous_id:a9")
+    assert res.user_identifiers[("anonymous_id", "a9")].person_id == person("anonymous_id", "a9")
 
     assert set(res.users) == {pid}  # anonymous-only persons have no users row
     user = res.users[pid]
@@ -225,7 +231,7 @@ def test_resolve_hand_computed():
     assert (user.first_seen_at, user.last_seen_at) == (at(5), at(50))
     assert (user.identify_count, user.track_count, user.page_count) == (2, 3, 0)
     assert res.event_person[("pages", "p2")] is None
-    assert res.event_person[("identifies", "i3")] == md5("anonymous_id:a9")
+    assert res.event_person[("identifies", "i3")] == person("anonymous_id", "a9")
 
 
 def test_canonical_ties_and_other_id_types():
@@ -242,24 +248,36 @@ def test_canonical_ties_and_other_id_types():
         ],
     }
     res = resolve(tables)
-    stripe_pid = md5("stripe_customer_id:s1")
+    stripe_pid = person("stripe_customer_id", "s1")
     assert res.users[stripe_pid].canonical_id_value == "s1"
     # same first_seen -> smaller value; latest email: both last seen at 0 -> smallest
-    email_pid = md5("email:a@x.co")
+    email_pid = person("email", "a@x.co")
     assert res.users[email_pid].email == "a@x.co"
-    assert res.user_identifiers[("anonymous_id", "d")].person_id == md5("anonymous_id:d")
+    assert res.user_identifiers[("anonymous_id", "d")].person_id == person("anonymous_id", "d")
     # anonymous_id c and external_id c are different identifiers of one person
-    assert res.user_identifiers[("anonymous_id", "c")].person_id == md5("external_id:c")
+    assert res.user_identifiers[("anonymous_id", "c")].person_id == person("external_id", "c")
 
 
 def test_same_identifier_twice_in_one_event_counts_once():
     res = resolve({"identifies": [ev("i1", 0, user_id="X", external_id=" X ")]})
     assert res.user_identifiers[("external_id", "X")].event_count == 1
-    assert res.users[md5("external_id:X")].identifier_count == 1
+    assert res.users[person("external_id", "X")].identifier_count == 1
 
 
-def test_person_id_is_md5_of_type_and_value():
-    assert person_id_of(("email", "a@b.c")) == hashlib.md5(b"email:a@b.c").hexdigest()
+def test_person_id_matches_the_expected_outputs_of_the_package():
+    """Fixed answers: the person ids the integration project expects of the dbt build are the
+    oracle's ids of the canonical identifiers in the same rows."""
+    with EXPECTED_USERS.open(newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert len({row["canonical_id_type"] for row in rows}) >= 2
+    for row in rows:
+        canonical = (row["canonical_id_type"], row["canonical_id_value"])
+        assert person_id_of(canonical) == row["person_id"], canonical
+
+
+def test_person_id_tells_types_and_values_apart():
+    ids = [("email", "a@b.c"), ("external_id", "a@b.c"), ("email", "A@b.c"), ("email", "a@b.c ")]
+    assert len({person_id_of(ident) for ident in ids}) == len(ids)
 
 
 # --------------------------------------------------------------------------- union-find vs BFS
@@ -330,7 +348,7 @@ def brute_force_resolve(tables):
         for ident in comp:
             times = [ts for ts, ids in events.values() if ident in ids]
             expected[ident] = (
-                md5(f"{canonical[0]}:{canonical[1]}"),
+                person_id_of(canonical),
                 min(times),
                 max(times),
                 len(times),
