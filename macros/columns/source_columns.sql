@@ -3,15 +3,8 @@
     Segment-style tables differ per customer: trait columns come and go and
     clients send camelCase as well as snake_case names. These macros read the
     source's columns at run time and map every column to its snake_case name,
-    so the models never hard-code which trait columns exist. -#}
-
-{% macro snake_case(name) -%}
-    {#- firstName -> first_name, stripeCustomerID -> stripe_customer_id -#}
-    {%- set step = modules.re.sub('([A-Z]+)([A-Z][a-z])', '\\1_\\2', name) -%}
-    {%- set step = modules.re.sub('([a-z0-9])([A-Z])', '\\1_\\2', step) -%}
-    {{- return(step | lower) -}}
-{%- endmacro %}
-
+    so the models never hard-code which trait columns exist. Every raw name is
+    put into SQL through quote_identifier, never as it is. -#}
 
 {% macro raw_relation(table_key) -%}
     {#- Where source('idstitch', table_key) points, built from the same vars as
@@ -78,9 +71,9 @@
         {%- set quoted = [] -%}
         {%- for spelling in spellings -%}
             {%- if cast_to -%}
-                {%- do quoted.append('cast(' ~ adapter.quote(spelling) ~ ' as ' ~ cast_to ~ ')') -%}
+                {%- do quoted.append('cast(' ~ idstitch.quote_identifier(spelling) ~ ' as ' ~ cast_to ~ ')') -%}
             {%- else -%}
-                {%- do quoted.append(adapter.quote(spelling)) -%}
+                {%- do quoted.append(idstitch.quote_identifier(spelling)) -%}
             {%- endif -%}
         {%- endfor -%}
         {%- if quoted | length == 1 -%}
@@ -109,78 +102,12 @@
     {%- set converted = [] -%}
     {%- for spelling in spellings -%}
         {%- set data_type = types.get(spelling, '') -%}
+        {%- set quoted = idstitch.quote_identifier(spelling) -%}
         {%- if 'time zone' in data_type or 'timestamptz' in data_type -%}
-            {%- do converted.append(idstitch.utc_timestamp(adapter.quote(spelling))) -%}
+            {%- do converted.append(idstitch.utc_timestamp(quoted)) -%}
         {%- else -%}
-            {%- do converted.append('cast(' ~ adapter.quote(spelling) ~ ' as ' ~ dbt.type_timestamp() ~ ')') -%}
+            {%- do converted.append('cast(' ~ quoted ~ ' as ' ~ dbt.type_timestamp() ~ ')') -%}
         {%- endif -%}
     {%- endfor -%}
     {{- return(converted[0] if converted | length == 1 else 'coalesce(' ~ converted | join(', ') ~ ')') -}}
-{%- endmacro %}
-
-
-{% macro identifies_columns() -%}
-    {{- return(idstitch.source_columns('identifies', required=['id', 'timestamp'])) -}}
-{%- endmacro %}
-
-
-{% macro event_columns() -%}
-    {#- The columns every event table shares; they are the ones idstitch reads. -#}
-    {{- return(['id', 'anonymous_id', 'user_id', 'timestamp', 'received_at']) -}}
-{%- endmacro %}
-
-
-{% macro id_trait_columns(columns) -%}
-    {#- Trait columns of identifies that are identifiers of type `<name>_id`:
-        every snake_case column ending in _id except the event's own ids, external_id
-        (its own type) and the prefixes in var idstitch_non_identifier_prefixes. -#}
-    {%- set reserved = ['id', 'anonymous_id', 'user_id', 'external_id'] -%}
-    {%- set prefixes = var('idstitch_non_identifier_prefixes', ['context_', 'company_']) -%}
-    {%- set found = [] -%}
-    {%- for name in columns.keys() | sort -%}
-        {%- set ns = namespace(skip=(name in reserved) or not name.endswith('_id')) -%}
-        {%- for prefix in prefixes -%}
-            {%- if name.startswith(prefix) -%}
-                {%- set ns.skip = true -%}
-            {%- endif -%}
-        {%- endfor -%}
-        {%- if not ns.skip and modules.re.match('^[a-z][a-z0-9_]*$', name) -%}
-            {%- do found.append(name) -%}
-        {%- endif -%}
-    {%- endfor -%}
-    {{- return(found) -}}
-{%- endmacro %}
-
-
-{% macro trait_columns(columns) -%}
-    {#- Reserved traits (snake_case) present in identifies, address_* and company_*
-        included, plus var idstitch_passthrough_traits. Identifier traits excluded. -#}
-    {%- set reserved = [
-        'first_name', 'last_name', 'name', 'username', 'title', 'website', 'avatar',
-        'description', 'gender', 'age', 'birthday', 'created_at'
-    ] -%}
-    {%- set found = [] -%}
-    {%- for name in reserved -%}
-        {%- do found.append(name) -%}
-    {%- endfor -%}
-    {%- for name in columns.keys() | sort -%}
-        {%- if (name.startswith('address_') or name.startswith('company_')) and name not in found -%}
-            {%- do found.append(name) -%}
-        {%- endif -%}
-    {%- endfor -%}
-    {%- for name in var('idstitch_passthrough_traits', []) -%}
-        {%- set snake = idstitch.snake_case(name) -%}
-        {%- if snake not in found -%}
-            {%- do found.append(snake) -%}
-        {%- endif -%}
-    {%- endfor -%}
-    {{- return(found) -}}
-{%- endmacro %}
-
-
-{% macro select_list(items, trailing_comma=false) -%}
-    {#- Renders generated select items as one block: `a,\n b,\n c` (plus a trailing comma
-        when asked and the list is not empty), so models stay readable and lintable. -#}
-    {%- set separator = ',\n        ' -%}
-    {{- items | join(separator) -}}{{- ',' if trailing_comma and items | length > 0 -}}
 {%- endmacro %}

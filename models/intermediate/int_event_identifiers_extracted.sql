@@ -1,25 +1,9 @@
+{{ config(tags=['idstitch_plain_text']) }}
 {#- One row per (event, candidate identifier value): which column it came from, its
     type and 64-bit node id (values: int_identifier_values_normalised), or why it is no
     identifier (rejection_reason; rejected rows keep the raw value so they can be
     counted and shown). Integers and short codes only: it is the widest table. -#}
-{%- set id_traits = idstitch.id_trait_columns(idstitch.identifies_columns()) -%}
-{#- Identifier traits the identifies table has; a missing column has no identifiers. -#}
-{%- set present = idstitch.staged_identifies_columns() -%}
-{%- set traits = [] -%}
-{%- for trait in ['external_id', 'email', 'phone'] + id_traits if trait in present -%}
-{%- do traits.append(trait) -%}
-{%- endfor -%}
-{%- set email_shaped = idstitch.regexp_matches(idstitch.trim_whitespace('user_id'), idstitch.email_pattern()) -%}
-{%- set user_id_is_email = "(user_id like '%@%' and " ~ email_shaped ~ ")" -%}
-{#- A trait equal to what user_id already gave the event is not emitted twice. -#}
-{%- set not_from_user_id = {
-    'external_id': ' and (user_id is null or ' ~ user_id_is_email ~ ' or '
-        ~ idstitch.normalise_identifier('external_id', 'user_id') ~ ' <> '
-        ~ idstitch.normalise_identifier('external_id', 'cast(external_id as ' ~ dbt.type_string() ~ ')') ~ ')',
-    'email': ' and (user_id is null or not ' ~ user_id_is_email ~ ' or '
-        ~ idstitch.normalise_identifier('email', 'user_id') ~ ' <> '
-        ~ idstitch.normalise_identifier('email', 'email') ~ ')',
-} -%}
+{%- set traits = idstitch.identifier_trait_columns() -%}
 
 with
 
@@ -74,9 +58,11 @@ candidates as (
         {{ idstitch.event_key("'identify'", 'event_id') }} as event_key,
         event_at,
         '{{ trait }}' as source_column,
-        cast({{ trait }} as {{ dbt.type_string() }}) as raw_value
+        cast({{ idstitch.quote_identifier(trait) }} as {{ dbt.type_string() }}) as raw_value
     from identifies
-    where {{ trait }} is not null{{ not_from_user_id.get(trait, '') }}
+    where
+        {{ idstitch.quote_identifier(trait) }} is not null
+        and {{ idstitch.differs_from_user_id(trait, idstitch.quote_identifier(trait), 'user_id') }}
     {%- endfor %}
 
 ),

@@ -1,17 +1,11 @@
+{{ config(tags=['idstitch_plain_text']) }}
 {#- The identifier dictionary: every distinct raw value of every identifier column,
     normalised, typed, hashed to its node id or rejected, once. Events repeat the
     same anonymous and user ids many times over, so doing this per distinct value
     instead of per event is most of the speed of the pipeline. Built from the staged
     tables (duplicates included: a value seen only in a duplicate message is
     harmless here, events are joined to it later). -#}
-{%- set id_traits = idstitch.id_trait_columns(idstitch.identifies_columns()) -%}
-{%- set present = idstitch.staged_identifies_columns() -%}
-{%- set traits = [] -%}
-{%- for trait in ['external_id', 'email', 'phone'] + id_traits if trait in present -%}
-{%- do traits.append(trait) -%}
-{%- endfor -%}
-{%- set email_shaped = idstitch.regexp_matches(idstitch.trim_whitespace('raw_value'), idstitch.email_pattern()) -%}
-{%- set is_email = "(raw_value like '%@%' and " ~ email_shaped ~ ")" -%}
+{%- set traits = idstitch.identifier_trait_columns() -%}
 
 with
 
@@ -43,9 +37,11 @@ raw_values as (
     {%- endfor %}
     {%- endfor %}
     {%- for trait in traits %}
-    select '{{ trait }}' as source_column, cast({{ trait }} as {{ dbt.type_string() }}) as raw_value
+    select
+        '{{ trait }}' as source_column,
+        cast({{ idstitch.quote_identifier(trait) }} as {{ dbt.type_string() }}) as raw_value
     from identifies
-    where {{ trait }} is not null
+    where {{ idstitch.quote_identifier(trait) }} is not null
     {%- if not loop.last %}
     union all
     {%- endif %}
@@ -71,11 +67,7 @@ typed as (
     select
         source_column,
         raw_value,
-        case
-            when source_column = 'user_id' and {{ is_email }} then 'email'
-            when source_column = 'user_id' then 'external_id'
-            else source_column
-        end as identifier_type
+        {{ idstitch.identifier_type('source_column', 'raw_value') }} as identifier_type
     from distinct_values
 
 ),
@@ -86,11 +78,7 @@ normalised as (
         source_column,
         raw_value,
         identifier_type,
-        case
-            when identifier_type = 'email' then {{ idstitch.normalise_identifier('email', 'raw_value') }}
-            when identifier_type = 'phone' then {{ idstitch.normalise_identifier('phone', 'raw_value') }}
-            else {{ idstitch.normalise_identifier('other', 'raw_value') }}
-        end as normalised_value
+        {{ idstitch.normalised_value('identifier_type', 'raw_value') }} as normalised_value
     from typed
 
 ),

@@ -1,7 +1,7 @@
-{#- Every identifier with its person: the component's canonical identifier is the one
-    of highest precedence (var idstitch_identifier_precedence), of several of that
-    type the first seen, ties broken by the smaller value; person_id is the md5 of
-    'type:value' of the canonical identifier. -#}
+{{ config(tags=['idstitch_plain_text']) }}
+{#- Every identifier with its person: the component's canonical identifier is the
+    first in canonical_order (macros/identifiers/precedence.sql); person_id is the md5
+    of 'type:value' of the canonical identifier. -#}
 
 with
 
@@ -21,8 +21,7 @@ with_component as (
 
     select
         identifiers.*,
-        coalesce(components.component_id, identifiers.node_id) as component_id,
-        {{ idstitch.identifier_precedence_rank('identifiers.identifier_type') }} as precedence_rank
+        coalesce(components.component_id, identifiers.node_id) as component_id
     from identifiers
     left join components
         on identifiers.node_id = components.node_id
@@ -36,10 +35,7 @@ ranked as (
         row_number() over (
             partition by component_id
             order by
-                precedence_rank asc,
-                {{ idstitch.binary_order('identifier_type') }} asc,
-                first_seen_at asc nulls last,
-                {{ idstitch.binary_order('identifier_value') }} asc
+                {{ idstitch.canonical_order('identifier_type', 'identifier_value', 'first_seen_at') }}
         ) as canonical_rank
     from with_component
 

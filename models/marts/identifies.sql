@@ -1,31 +1,8 @@
 {#- Every identify call once (deduplicated by message id), with its person, its
     normalised identifiers and every trait column. With encryption on, user_id,
     external_id, email, phone and every trait are ciphertext bound to the person and
-    the column, and calls of forgotten persons are left out. -#}
-{%- set encrypted = idstitch.encryption_enabled() -%}
-{%- set columns = idstitch.staged_identifies_columns() -%}
-{%- set id_traits = idstitch.id_trait_columns(idstitch.identifies_columns()) -%}
-{%- set normalised = ['external_id', 'email', 'phone'] + id_traits -%}
-{%- set pivoted = [] -%}
-{%- set pivoted_columns = [] -%}
-{%- for trait in normalised if trait not in ['external_id', 'email'] -%}
-{%- do pivoted.append(
-        "max(case when source_column = '" ~ trait ~ "' then identifier_value end) as " ~ adapter.quote(trait)
-    ) -%}
-{%- if trait == 'phone' -%}
-{%- do pivoted_columns.append(
-        idstitch.protect('identifiers_pivoted.phone', 'phone', 'events.person_id') ~ ' as phone'
-    ) -%}
-{%- else -%}
-{%- do pivoted_columns.append('identifiers_pivoted.' ~ adapter.quote(trait)) -%}
-{%- endif -%}
-{%- endfor -%}
-{%- set trait_columns = [] -%}
-{%- for name in columns[5:] if name not in normalised -%}
-{%- do trait_columns.append(
-        idstitch.protect('identifies.' ~ adapter.quote(name), name, 'events.person_id') ~ ' as ' ~ adapter.quote(name)
-    ) -%}
-{%- endfor -%}
+    the column (idstitch.protect). Calls of forgotten persons are left out. -#}
+{%- set identifier_traits = idstitch.identifier_trait_columns() -%}
 
 with
 
@@ -37,7 +14,6 @@ identifies as (
     from {{ ref('int_identifies_deduplicated') }}
 
 ),
-{%- if encrypted %}
 
 suppressed as (
 
@@ -51,7 +27,6 @@ person_keys as (
     select * from {{ ref('int_person_keys') }}
 
 ),
-{%- endif %}
 
 events as (
 
@@ -79,7 +54,10 @@ identifiers_pivoted as (
     select
         event_key,
         max(case when source_column = 'anonymous_id' then identifier_value end) as anonymous_id,
-        {{ idstitch.select_list(pivoted, trailing_comma=true) }}
+        {%- for trait in ['phone'] + idstitch.id_trait_columns() %}
+        max(case when source_column = '{{ trait }}' then identifier_value end)
+            as {{ idstitch.quote_identifier(trait) }},
+        {%- endfor %}
         {#- a trait wins over the same type derived from user_id #}
         coalesce(
             max(case when source_column = 'external_id' then identifier_value end),
@@ -103,23 +81,27 @@ final as (
         identifiers_pivoted.anonymous_id,
         {{ idstitch.protect('identifiers_pivoted.external_id', 'external_id', 'events.person_id') }} as external_id,
         {{ idstitch.protect('identifiers_pivoted.email', 'email', 'events.person_id') }} as email,
-        {{ idstitch.select_list(pivoted_columns, trailing_comma=true) }}
-        identifies.event_at as {{ adapter.quote('timestamp') }},
-        {{ idstitch.select_list(trait_columns, trailing_comma=true) }}
+        {{ idstitch.protect('identifiers_pivoted.phone', 'phone', 'events.person_id') }} as phone,
+        {%- for trait in idstitch.id_trait_columns() %}
+        identifiers_pivoted.{{ idstitch.quote_identifier(trait) }},
+        {%- endfor %}
+        identifies.event_at as {{ idstitch.quote_identifier('timestamp') }},
+        {%- for trait in idstitch.identifies_trait_columns() if trait not in identifier_traits %}
+        {{ idstitch.protect('identifies.' ~ idstitch.quote_identifier(trait), trait, 'events.person_id') }}
+            as {{ idstitch.quote_identifier(trait) }},
+        {%- endfor %}
         identifies.received_at
     from identifies
     left join events
         on identifies.event_key = events.event_key
     left join identifiers_pivoted
         on identifies.event_key = identifiers_pivoted.event_key
-    {% if encrypted -%}
     left join person_keys
         on events.person_id = person_keys.person_id
     where not exists (
         select 1 from suppressed
         where suppressed.event_key = identifies.event_key
     )
-    {%- endif %}
 
 )
 

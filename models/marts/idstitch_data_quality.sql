@@ -1,10 +1,7 @@
 {#- What the build set aside and why, so nothing is dropped without a count:
     messages without id, duplicate message ids, events without any identifier,
-    and every rejected identifier value by type and reason. -#}
-
-{#- the raw table an event came from -#}
-{%- set table_name_of_event =
-    "case event_type when 'identify' then 'identifies' when 'track' then 'tracks' else 'pages' end" -%}
+    every rejected identifier value by type and reason, and the events of forgotten
+    persons (int_events_suppressed; none without encryption). -#}
 
 with
 
@@ -48,7 +45,7 @@ kept_events as (
 kept_rows as (
 
     select
-        {{ table_name_of_event }}
+        {{ idstitch.event_table_name('event_type') }}
             as table_name,
         count(*) as kept_count
     from kept_events
@@ -86,23 +83,21 @@ raw_rows as (
 
 ),
 
-{%- if idstitch.encryption_enabled() %}
 suppressed_events as (
 
     select
-        {{ table_name_of_event }}
+        {{ idstitch.event_table_name('event_type') }}
             as table_name,
         count(*) as suppressed_count
     from {{ ref('int_events_suppressed') }}
     group by event_type
 
 ),
-{%- endif %}
 
 anchored_events as (
 
     select
-        {{ table_name_of_event }}
+        {{ idstitch.event_table_name('event_type') }}
             as table_name,
         count(*) as anchored_count
     from anchors
@@ -141,52 +136,42 @@ table_checks as (
         'event_without_identifier' as check_name,
         null as identifier_type,
         raw_rows.kept_count - coalesce(anchored_events.anchored_count, 0)
-        {%- if idstitch.encryption_enabled() %} - coalesce(suppressed_events.suppressed_count, 0){% endif %} as row_count,
+        - coalesce(suppressed_events.suppressed_count, 0) as row_count,
         null as example_value
     from raw_rows
     left join anchored_events
         on raw_rows.table_name = anchored_events.table_name
-    {%- if idstitch.encryption_enabled() %}
     left join suppressed_events
         on raw_rows.table_name = suppressed_events.table_name
-    {%- endif %}
 
 ),
 
 rejected as (
 
     select
-        {{ table_name_of_event }}
+        {{ idstitch.event_table_name('event_type') }}
             as table_name,
         'identifier_rejected_' || rejection_reason as check_name,
         identifier_type,
         count(*) as row_count,
-        {%- if idstitch.encryption_enabled() %}
-        {#- junk values may still be personal (a mistyped phone): not published #}
-        cast(null as {{ dbt.type_string() }}) as example_value
-        {%- else %}
-        min(rejected_value) as example_value
-        {%- endif %}
+        {#- junk values may still be personal (a mistyped phone): none with encryption on #}
+        {{ idstitch.redact('min(rejected_value)') }} as example_value
     from event_identifiers
     group by event_type, rejection_reason, identifier_type
 
 ),
-{%- if idstitch.encryption_enabled() %}
 
 suppressed as (
 
     select
-        {{ table_name_of_event }}
-            as table_name,
+        table_name,
         'event_of_forgotten_person_dropped' as check_name,
         cast(null as {{ dbt.type_string() }}) as identifier_type,
-        count(*) as row_count,
+        suppressed_count as row_count,
         cast(null as {{ dbt.type_string() }}) as example_value
-    from {{ ref('int_events_suppressed') }}
-    group by event_type
+    from suppressed_events
 
 ),
-{%- endif %}
 
 final as (
 
@@ -199,13 +184,11 @@ final as (
         table_name, check_name, identifier_type,
         cast(row_count as {{ dbt.type_bigint() }}) as row_count, example_value
     from rejected
-    {%- if idstitch.encryption_enabled() %}
     union all
     select
         table_name, check_name, identifier_type,
         cast(row_count as {{ dbt.type_bigint() }}) as row_count, example_value
     from suppressed
-    {%- endif %}
 
 )
 

@@ -1,29 +1,8 @@
 {#- One row per person with at least one identifier other than anonymous_id. With
     encryption on, the canonical id value, external_id, email, phone and every trait
-    are ciphertext bound to the person and the column. -#}
-{%- set encrypted = idstitch.encryption_enabled() -%}
+    are ciphertext bound to the person and the column (idstitch.protect). -#}
 {%- set traits = idstitch.trait_columns(idstitch.identifies_columns()) -%}
 {%- set present = idstitch.staged_identifies_columns() -%}
-{%- set newest = ['identifies.event_at', 'identifies.received_at', idstitch.binary_order('identifies.event_id')] -%}
-{%- set full_name = "nullif(" ~ idstitch.trim_whitespace(
-    "concat_ws(' ', person_traits." ~ adapter.quote('first_name') ~ ", person_traits." ~ adapter.quote('last_name') ~ ")"
-) ~ ", '')" -%}
-{%- set newest_traits = [] -%}
-{%- set final_traits = [] -%}
-{%- for trait in traits -%}
-{%- set quoted = adapter.quote(trait) -%}
-{%- if trait in present -%}
-{%- do newest_traits.append(idstitch.last_non_null('identifies.' ~ quoted, newest) ~ ' as ' ~ quoted) -%}
-{%- else -%}
-{%- do newest_traits.append('cast(null as ' ~ dbt.type_string() ~ ') as ' ~ quoted) -%}
-{%- endif -%}
-{%- if trait == 'name' -%}
-{%- set value = 'coalesce(person_traits.' ~ quoted ~ ', ' ~ full_name ~ ')' -%}
-{%- else -%}
-{%- set value = 'person_traits.' ~ quoted -%}
-{%- endif -%}
-{%- do final_traits.append(idstitch.protect(value, trait, 'persons.person_id') ~ ' as ' ~ quoted) -%}
-{%- endfor -%}
 
 with
 
@@ -107,7 +86,13 @@ event_counts as (
 person_traits as (
 
     select
-        {{ idstitch.select_list(newest_traits, trailing_comma=true) }}
+        {%- for trait in traits %}
+        {%- if trait in present %}
+        {{ idstitch.newest_trait(trait, 'identifies') }} as {{ idstitch.quote_identifier(trait) }},
+        {%- else %}
+        cast(null as {{ dbt.type_string() }}) as {{ idstitch.quote_identifier(trait) }},
+        {%- endif %}
+        {%- endfor %}
         events.person_id
     from identifies
     inner join events
@@ -134,8 +119,14 @@ final as (
         persons.last_seen_at,
         coalesce(event_counts.identify_count, 0) as identify_count,
         coalesce(event_counts.track_count, 0) as track_count,
-        coalesce(event_counts.page_count, 0) as page_count,
-        {{ idstitch.select_list(final_traits) }}
+        {#- the traits end the list: sqlfluff misreads the indent of a loop there #}
+        -- noqa: disable=LT02
+        coalesce(event_counts.page_count, 0) as page_count
+        {%- for trait in traits %},
+        {%- set value = idstitch.trait_value(trait, 'person_traits') %}
+        {{ idstitch.protect(value, trait, 'persons.person_id') }} as {{ idstitch.quote_identifier(trait) }}
+        {%- endfor %}
+    -- noqa: enable=LT02
     from persons
     left join contact
         on persons.person_id = contact.person_id
@@ -143,10 +134,8 @@ final as (
         on persons.person_id = event_counts.person_id
     left join person_traits
         on persons.person_id = person_traits.person_id
-    {%- if encrypted %}
     left join {{ ref('int_person_keys') }} as person_keys
         on persons.person_id = person_keys.person_id
-    {%- endif %}
 
 )
 

@@ -1,10 +1,6 @@
 {#- Every identify call with its columns under their snake_case names (camelCase
     spellings merged in), the event columns cast, nothing filtered. -#}
 {%- set columns = idstitch.identifies_columns() -%}
-{%- set traits = [] -%}
-{%- for name in idstitch.staged_identifies_columns()[5:] -%}
-{%- do traits.append(idstitch.source_column(columns, name) ~ ' as ' ~ adapter.quote(name)) -%}
-{%- endfor -%}
 
 {%- if var('idstitch_demo_seeds', target.profile_name == 'idstitch') %}
 -- depends_on: {{ ref('demo_identifies') }}
@@ -24,7 +20,9 @@ renamed as (
         {{ idstitch.source_column(columns, 'anonymous_id', dbt.type_string()) }} as anonymous_id,
         {{ idstitch.source_column(columns, 'user_id', dbt.type_string()) }} as user_id,
         {{ idstitch.source_timestamp('identifies', columns, 'timestamp') }} as event_at,
-        {{ idstitch.select_list(traits, trailing_comma=true) }}
+        {%- for trait in idstitch.identifies_trait_columns() %}
+        {{ idstitch.source_column(columns, trait) }} as {{ idstitch.quote_identifier(trait) }},
+        {%- endfor %}
         {{ idstitch.source_timestamp('identifies', columns, 'received_at') }} as received_at
     from source
 

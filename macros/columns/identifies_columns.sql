@@ -1,0 +1,49 @@
+{#- The columns of the identifies table, named for what they are: the event columns
+    every message table shares, and the traits (every other column). -#}
+
+{% macro identifies_columns() -%}
+    {#- source_columns() of the identifies table: {snake_name: [raw spellings]}. -#}
+    {{- return(idstitch.source_columns('identifies', required=['id', 'timestamp'])) -}}
+{%- endmacro %}
+
+
+{% macro event_columns() -%}
+    {#- The raw columns every event table shares; they are the ones idstitch reads. -#}
+    {{- return(['id', 'anonymous_id', 'user_id', 'timestamp', 'received_at']) -}}
+{%- endmacro %}
+
+
+{% macro staged_event_columns() -%}
+    {#- The event columns as staged (`id` -> event_id, `timestamp` -> event_at). -#}
+    {{- return(['event_id', 'anonymous_id', 'user_id', 'event_at', 'received_at']) -}}
+{%- endmacro %}
+
+
+{% macro identifies_trait_columns() -%}
+    {#- The snake_case names of the trait columns of identifies (every column but the
+        event columns), sorted. A name idstitch writes beside the traits (event_id,
+        event_at, event_key, event_type, person_id) cannot be a trait's: the build fails,
+        naming the raw column, rather than shadow one or drop it silently. -#}
+    {%- set written = ['event_id', 'event_at', 'event_key', 'event_type', 'person_id'] -%}
+    {%- set columns = idstitch.identifies_columns() -%}
+    {%- set found = [] -%}
+    {%- for name in columns.keys() | sort if name not in idstitch.event_columns() -%}
+        {%- if name in written or name == '' -%}
+            {{- exceptions.raise_compiler_error(
+                "idstitch: the column " ~ (columns[name] | map('tojson') | join(' / '))
+                ~ " of the raw identifies table cannot be used: its name as written by idstitch, `"
+                ~ name ~ "`, is " ~ ("empty" if name == '' else "a column idstitch writes itself")
+                ~ ". Rename it in the raw table (or in a view the package reads instead)."
+            ) -}}
+        {%- endif -%}
+        {%- do found.append(name) -%}
+    {%- endfor -%}
+    {{- return(found) -}}
+{%- endmacro %}
+
+
+{% macro staged_identifies_columns() -%}
+    {#- Column names of stg_idstitch__identifies, in order: the staged event columns,
+        then the traits. -#}
+    {{- return(idstitch.staged_event_columns() + idstitch.identifies_trait_columns()) -}}
+{%- endmacro %}

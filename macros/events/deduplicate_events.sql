@@ -1,0 +1,28 @@
+{#- Which copy of a message id is kept. -#}
+
+{% macro deduplicate_events(relation, columns) -%}
+    {#- One row per message id: the first received (then earliest timestamp, then the
+        smallest user_id and anonymous_id, so the choice is the same on every engine).
+        Rows without a message id are left out here and counted in idstitch_data_quality.
+        `columns` are staged column names; they are quoted, whatever they are. -#}
+    {%- set quoted = [] -%}
+    {%- for name in columns -%}
+        {%- do quoted.append(idstitch.quote_identifier(name)) -%}
+    {%- endfor -%}
+    select {{ quoted | join(', ') }}
+    from (
+        select
+            {{ quoted | join(', ') }},
+            row_number() over (
+                partition by event_id
+                order by
+                    received_at asc nulls last,
+                    event_at asc nulls last,
+                    {{ idstitch.binary_order('user_id') }} asc nulls last,
+                    {{ idstitch.binary_order('anonymous_id') }} asc nulls last
+            ) as duplicate_rank
+        from {{ relation }}
+        where event_id is not null and {{ idstitch.trim_whitespace('event_id') }} <> ''
+    ) as ranked
+    where duplicate_rank = 1
+{%- endmacro %}

@@ -1,0 +1,24 @@
+{#- How a raw identifier value is normalised before it is compared or hashed. -#}
+
+{% macro normalise_identifier(identifier_type, expr) -%}
+    {#- identifier_type is a literal type name known at compile time: emails are
+        trimmed and lower-cased, phones lose spaces and + . ( ) -, every other type is
+        trimmed. -#}
+    {%- if identifier_type == 'email' -%}
+        lower({{ idstitch.trim_whitespace(expr) }})
+    {%- elif identifier_type == 'phone' -%}
+        {{ idstitch.regexp_remove(expr, '[[:space:]+.()-]') }}
+    {%- else -%}
+        {{ idstitch.trim_whitespace(expr) }}
+    {%- endif -%}
+{%- endmacro %}
+
+
+{% macro normalised_value(type_expr, expr) -%}
+    {#- normalise_identifier for a type known only at run time (type_expr is SQL). -#}
+    case
+            when {{ type_expr }} = 'email' then {{ idstitch.normalise_identifier('email', expr) }}
+            when {{ type_expr }} = 'phone' then {{ idstitch.normalise_identifier('phone', expr) }}
+            else {{ idstitch.normalise_identifier('other', expr) }}
+        end
+{%- endmacro %}

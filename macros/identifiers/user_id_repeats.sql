@@ -1,0 +1,15 @@
+{#- A trait that repeats what user_id already gave the event is not a second identifier. -#}
+
+{% macro differs_from_user_id(identifier_type, trait_expr, user_id_expr) -%}
+    {#- Boolean SQL: the trait value (of the literal identifier_type) is not the
+        identifier the event's user_id already is (user_id 83561 with external_id 83561
+        is one identifier). Only external_id and email can repeat a user_id; for every
+        other type this is `true`. -#}
+    {%- if identifier_type == 'external_id' -%}
+        ({{ user_id_expr }} is null or {{ idstitch.is_email_shaped(user_id_expr) }} or {{ idstitch.normalise_identifier('external_id', user_id_expr) }} <> {{ idstitch.normalise_identifier('external_id', 'cast(' ~ trait_expr ~ ' as ' ~ dbt.type_string() ~ ')') }})
+    {%- elif identifier_type == 'email' -%}
+        ({{ user_id_expr }} is null or not {{ idstitch.is_email_shaped(user_id_expr) }} or {{ idstitch.normalise_identifier('email', user_id_expr) }} <> {{ idstitch.normalise_identifier('email', trait_expr) }})
+    {%- else -%}
+        true
+    {%- endif -%}
+{%- endmacro %}
