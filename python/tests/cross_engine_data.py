@@ -1,0 +1,264 @@
+"""The hand-made data set of the cross-engine test: small raw tables full of what engines are
+known to do differently (regular expression classes and a no-break space, text collation and
+ties, nulls in orderings, padding with tabs and newlines, non-ASCII case, camelCase columns,
+duplicate message ids, a long chain)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+import pyarrow as pa
+
+RAW_TABLES = ("identifies", "tracks", "pages")
+
+# the columns every Segment message table has
+EVENT_FIELDS = [
+    ("id", pa.string()),
+    ("anonymous_id", pa.string()),
+    ("user_id", pa.string()),
+    ("timestamp", pa.timestamp("us")),
+    ("received_at", pa.timestamp("us")),
+]
+# Reserved words, a space, a dash and both quote characters in column names: every engine
+# reads them quoted with the quote character doubled, and writes them snake_cased.
+HOSTILE_COLUMNS = (
+    *("order", "group", "select", "from", "default", "end"),
+    *("first name", "e-mail", 'x"y`z'),
+)
+IDENTIFIES_SCHEMA = pa.schema(
+    [
+        *EVENT_FIELDS,
+        ("email", pa.string()),
+        ("phone", pa.string()),
+        ("external_id", pa.string()),
+        ("first_name", pa.string()),
+        ("last_name", pa.string()),
+        ("name", pa.string()),
+        ("firstName", pa.string()),
+        ("title", pa.string()),
+        ("age", pa.int32()),
+        ("created_at", pa.timestamp("us")),
+        ("address_city", pa.string()),
+        ("company_id", pa.string()),
+        ("zendesk_id", pa.string()),
+        ("stripe_customer_id", pa.string()),
+        ("stripeCustomerId", pa.string()),
+        ("context_device_id", pa.string()),
+        *[(name, pa.string()) for name in HOSTILE_COLUMNS],
+    ]
+)
+TRACKS_SCHEMA = pa.schema(
+    [
+        *EVENT_FIELDS,
+        ("event", pa.string()),
+    ]
+)
+PAGES_SCHEMA = pa.schema(
+    [
+        *EVENT_FIELDS,
+        ("name", pa.string()),
+        ("path", pa.string()),
+        ("url", pa.string()),
+        ("title", pa.string()),
+        ("referrer", pa.string()),
+    ]
+)
+SCHEMAS = {"identifies": IDENTIFIES_SCHEMA, "tracks": TRACKS_SCHEMA, "pages": PAGES_SCHEMA}
+T0 = datetime(2024, 3, 1, 9, 0, 0)
+NBSP = "\u00a0"
+
+
+@dataclass
+class _Rows:
+    tables: dict[str, list[dict[str, Any]]] = field(
+        default_factory=lambda: {name: [] for name in RAW_TABLES}
+    )
+    counter: int = 0
+
+    def add(self, table: str, **values: Any) -> str:
+        self.counter += 1
+        values.setdefault("id", f"ajs-edge-{self.counter:05d}")
+        at = values.setdefault("timestamp", T0 + timedelta(minutes=self.counter))
+        if "received_at" not in values:
+            values["received_at"] = at + timedelta(seconds=1) if at is not None else None
+        self.tables[table].append(values)
+        return str(values["id"])
+
+
+def edge_tables() -> dict[str, pa.Table]:
+    """Small raw tables full of what engines are known to do differently."""
+    r = _Rows()
+    # A userId that is an email, padded with a tab and a newline, in mixed case.
+    r.add("identifies", anonymous_id="anon-jane", user_id="\tJane.Doe@Example.COM\n")
+    r.add("identifies", anonymous_id="anon-jane", email=" jane.doe@example.com ", first_name="Jane")
+    # Phones: spaces, tabs and newlines are removed; a no-break space is not a space to the
+    # regular expression engines of DuckDB and Java (ASCII [[:space:]]), so that one is invalid.
+    r.add("identifies", user_id="u-phone-1", phone="+1 (555)\t010-2345\n")
+    r.add("identifies", user_id="u-phone-2", phone=f"+33{NBSP}6 12 34 56 78")
+    r.add("identifies", user_id="u-phone-3", phone="555.010.9999", anonymous_id="anon-p3")
+    r.add("identifies", user_id="u-phone-4", phone="12345")
+    # Email pattern: letters s, p, a, c, e and ':' are ordinary characters.
+    r.add("identifies", anonymous_id="anon-space", user_id="space.cap@spaces.ca")
+    r.add("identifies", anonymous_id="anon-colon", user_id="a:b@c.de")
+    r.add("identifies", anonymous_id="anon-blank", user_id="not an@email.com")
+    r.add("identifies", anonymous_id="anon-sep", user_id=f"ann@b.co{chr(0x2028)}")
+    # Non-ASCII upper case in emails and names; a quote and a backslash in values.
+    r.add("identifies", anonymous_id="anon-elise", email="ÉLISE.Zoë@Exemple.FR", first_name="Élise")
+    r.add("identifies", anonymous_id="anon-obrien", user_id="o'brien\\42", last_name="O'Brien")
+    # Junk identifiers.
+    for junk in ("null", "N/A", "0000", "---", "", "   ", "undefined", "0-0"):
+        r.add("tracks", anonymous_id=junk, user_id="u-junk", event="Junk Sent")
+    r.add("identifies", anonymous_id="anon-junk-mail", email="  ", phone="0000000")
+    # Byte order versus a linguistic collation: ties on first_seen_at between two values of
+    # the canonical type ('B...' < 'a...' in byte order, the other way round in en-US).
+    r.add("identifies", user_id="a-77", external_id="B-77", anonymous_id="anon-case")
+    r.add("identifies", user_id="b_1", external_id="B-1", anonymous_id="anon-case-2")
+    # Newest trait when timestamp and received_at tie: the greater message id wins, compared
+    # in byte order ('ajs-edge-B' < 'ajs-edge-a').
+    tie_at = T0 + timedelta(days=3)
+    for message_id, title in (
+        ("ajs-edge-B", "Upper"),
+        ("ajs-edge-a", "Lower"),
+        ("ajs-edge-_", "Mid"),
+    ):
+        r.add(
+            "identifies",
+            id=message_id,
+            user_id="u-tie",
+            title=title,
+            timestamp=tie_at,
+            received_at=tie_at,
+        )
+    # Nulls among the ordering keys: same timestamp, received_at null on one of them.
+    null_at = T0 + timedelta(days=4)
+    r.add(
+        "identifies", user_id="u-nullrecv", address_city="Kept", timestamp=null_at, received_at=None
+    )
+    r.add(
+        "identifies",
+        user_id="u-nullrecv",
+        address_city="Other",
+        timestamp=null_at,
+        received_at=null_at + timedelta(seconds=5),
+    )
+    # An identify without timestamp, and one with a future timestamp.
+    r.add("identifies", user_id="u-nots", first_name="NoTime", timestamp=None)
+    r.add("identifies", user_id="u-nots", first_name="Timed")
+    r.add(
+        "identifies",
+        user_id="u-future",
+        first_name="Future",
+        timestamp=datetime(2099, 1, 1, 0, 0, 0, 1),
+    )
+    r.add("identifies", user_id="u-future", first_name="Present")
+    # camelCase columns, id traits, a company id shared by two persons, device metadata.
+    r.add(
+        "identifies",
+        user_id="u-camel-1",
+        firstName="Camel",
+        stripeCustomerId="cus_AAA",
+        company_id="company-1",
+        context_device_id="device-1",
+        age=41,
+        created_at=T0 - timedelta(days=30, microseconds=123456),
+    )
+    r.add(
+        "identifies",
+        user_id="u-camel-2",
+        first_name="Snake",
+        stripe_customer_id="cus_BBB",
+        zendesk_id=" 1274895 ",
+        company_id="company-1",
+        context_device_id="device-1",
+    )
+    r.add("identifies", anonymous_id="anon-z", zendesk_id="1274895", name="Zendesk Only")
+    r.add(
+        "identifies",
+        user_id="u-hostile",
+        **{name: f"hostile {name}" for name in HOSTILE_COLUMNS},
+    )
+    # Duplicate message ids: an exact duplicate, a later copy, and a copy with another user_id
+    # (same received_at and timestamp: the smaller user_id in byte order is kept).
+    dup_at = T0 + timedelta(days=5)
+    for user_id in ("u-dup-a", "U-DUP-B"):
+        r.add(
+            "tracks",
+            id="ajs-edge-dup",
+            anonymous_id="anon-dup",
+            user_id=user_id,
+            event="Dup",
+            timestamp=dup_at,
+            received_at=dup_at,
+        )
+    r.add(
+        "pages",
+        id="ajs-edge-dup-page",
+        anonymous_id="anon-dup-page",
+        user_id="u-dup-page",
+        name="Home",
+        timestamp=dup_at,
+        received_at=dup_at,
+    )
+    r.add(
+        "pages",
+        id="ajs-edge-dup-page",
+        anonymous_id="anon-dup-page",
+        user_id="u-dup-page",
+        name="Home",
+        timestamp=dup_at,
+        received_at=dup_at + timedelta(hours=1),
+    )
+    r.add("pages", id=None, anonymous_id="anon-noid", name="No id")
+    r.add("pages", id=" \t", anonymous_id="anon-blankid", name="Blank id")
+    # A long chain anon-0 - user-0 - anon-1 - user-1 - ... so components take several rounds.
+    for k in range(150):
+        r.add(
+            "tracks",
+            anonymous_id=f"chain-anon-{(k * 7919) % 151:03d}",
+            user_id=f"chain-user-{k:03d}",
+            event="Chained",
+        )
+        r.add(
+            "pages",
+            anonymous_id=f"chain-anon-{((k + 1) * 7919) % 151:03d}",
+            user_id=f"chain-user-{k:03d}",
+            name="Chain",
+        )
+    # Plenty of ordinary persons, some sharing devices, with microsecond timestamps.
+    for p in range(300):
+        anon = f"{p:08x}-0000-4000-8000-{p * 2654435761 % 2**48:012x}"
+        at = T0 + timedelta(hours=p, microseconds=p * 37)
+        r.add("pages", anonymous_id=anon, name="Landing", timestamp=at)
+        if p % 3:
+            r.add(
+                "identifies",
+                anonymous_id=anon,
+                user_id=str(100000 + p),
+                timestamp=at + timedelta(minutes=2),
+                email=f"Person.{p}@Example.com" if p % 4 else None,
+                phone=f"555 {p:03d} {p:04d}" if p % 5 == 0 else None,
+                first_name=f"First{p}",
+                last_name=f"Last{p % 17}",
+            )
+            r.add(
+                "tracks",
+                anonymous_id=anon,
+                user_id=str(100000 + p),
+                event="Order Completed",
+                timestamp=at + timedelta(minutes=3),
+            )
+        if p % 11 == 0:
+            r.add(
+                "tracks",
+                anonymous_id=f"{(p + 1):08x}-0000-4000-8000-{(p + 1) * 2654435761 % 2**48:012x}",
+                user_id=str(100000 + p),
+                event="Shared Device",
+                timestamp=at + timedelta(minutes=5),
+            )
+    out: dict[str, pa.Table] = {}
+    for name, schema in SCHEMAS.items():
+        columns = {col.name: [row.get(col.name) for row in r.tables[name]] for col in schema}
+        out[name] = pa.table(columns, schema=schema)
+    return out
