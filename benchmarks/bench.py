@@ -778,16 +778,17 @@ def run_size(args: argparse.Namespace, work: Path, persons: int) -> dict[str, An
         f"runs {_runs(size['cc_runs'])})"
     )
 
-    floors = sorted(dbt_floor(work, db, tag) for _ in range(args.repeat))
-    size["floor"] = floors[(len(floors) - 1) // 2]
+    size["floor"] = _median([dbt_floor(work, db, tag) for _ in range(args.repeat)], float)
     say(f"  dbt floor (a select-1 table model): {fmt_s(size['floor'])}")
     # the same materialization on no edge at all: its fixed cost (dbt + compiling the macros)
     empty = _empty_edges(db)
-    fixed = sorted(
-        idstitch_components(work, db, empty, "bench_cc_empty", f"{tag}_empty").model_s
-        for _ in range(args.repeat)
+    size["cc_fixed"] = _median(
+        [
+            idstitch_components(work, db, empty, "bench_cc_empty", f"{tag}_empty").model_s
+            for _ in range(args.repeat)
+        ],
+        float,
     )
-    size["cc_fixed"] = fixed[(len(fixed) - 1) // 2]
     say(f"  idstitch components on an empty edge table: {fmt_s(size['cc_fixed'])}")
 
     sps = [

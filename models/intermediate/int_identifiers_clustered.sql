@@ -1,6 +1,6 @@
 {{ config(materialized='idstitch_components') }}
 {#- The identity graph's connected components, computed by the idstitch_components
-    materialization (macros/graph/connected_components.sql) from the edges below:
+    materialization (macros/graph/components_materialization.sql) from the edges below:
     every identifier of a multi-identifier event linked to the event's anchor. -#}
 
 with

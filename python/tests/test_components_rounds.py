@@ -1,13 +1,15 @@
-"""The components step: its round cap fails loudly, and its rounds are recorded and few."""
+"""The components step: its round cap fails loudly, and its rounds are recorded, published and
+few."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import duckdb
 import pytest
-from dbt_harness import DbtRun
+from dbt_harness import DbtRun, run_dbt
 
 T0 = datetime(2024, 1, 1)
 
@@ -39,29 +41,52 @@ def _chain_events(length: int, prefix: str) -> list[dict[str, object]]:
     return rows
 
 
-def test_round_cap_reached_fails_the_build_with_a_message(dbt_build) -> None:
+def test_round_cap_reached_fails_the_build_with_a_message(dbt_build, tmp_path: Path) -> None:
     tables = {"tracks": _chain_events(200, "cap:"), "identifies": [], "pages": []}
     run = dbt_build(tables, {"idstitch_max_rounds": 1})
     assert not run.ok
     log = run.stdout + run.stderr
     assert "did not converge within 1 rounds" in log
     assert "idstitch_max_rounds" in log
-    # the round done is recorded for diagnosis, and no table was built from a partial graph
+    assert "int_identifiers_clustered__rounds" in log
+    # the round done is recorded for diagnosis beside the model (not yet published), and no
+    # table was built from a partial graph
     con = duckdb.connect(str(run.db_path), read_only=True)
     try:
         rounds = con.execute(
-            "select round_number, phase, edges_in, edges_out from main.idstitch_component_rounds"
+            "select invocation_id, round_number, phase, edges_in, edges_out "
+            "from main.int_identifiers_clustered__rounds"
         ).fetchall()
-        clustered = con.execute(
-            "select count(*) from duckdb_tables() where table_name = 'int_identifiers_clustered'"
-        ).fetchone()
+        built = con.execute(
+            "select table_name from duckdb_tables() where table_name in "
+            "('int_identifiers_clustered', 'idstitch_component_rounds')"
+        ).fetchall()
     finally:
         con.close()
     assert len(rounds) == 1
-    number, phase, edges_in, edges_out = rounds[0]
+    failed_build, number, phase, edges_in, edges_out = rounds[0]
     assert (number, phase) == (1, "contract")
     assert edges_in == 400 and 0 < edges_out < edges_in
-    assert clustered == (0,)
+    assert built == []
+
+    # the next build (same database, no cap) publishes the failed build's round with its own
+    again = run_dbt(run.db_path, tmp_path / "again")
+    assert again.ok, again.log_tail()
+    con = duckdb.connect(str(run.db_path), read_only=True)
+    try:
+        published = con.execute(
+            "select invocation_id, round_number, phase from main.idstitch_component_rounds"
+        ).fetchall()
+        unpublished = con.execute(
+            "select count(*) from duckdb_tables() "
+            "where table_name = 'int_identifiers_clustered__rounds'"
+        ).fetchone()
+    finally:
+        con.close()
+    assert (failed_build, 1, "contract") in published
+    builds = {invocation for invocation, _, _ in published}
+    assert len(builds) == 2
+    assert unpublished == (0,)
 
 
 def test_long_chain_converges_in_few_recorded_rounds(dbt_build) -> None:
@@ -76,17 +101,25 @@ def test_long_chain_converges_in_few_recorded_rounds(dbt_build) -> None:
         rounds = con.execute(
             "select count(*) filter (where phase = 'contract'), "
             "max(pointer_jumps) filter (where phase = 'contract'), "
+            "sum(nodes_hooked) filter (where phase = 'contract'), "
             "count(*) filter (where phase = 'resolve'), "
-            "max(pointer_jumps) filter (where phase = 'resolve') "
+            "max(pointers_resolved) filter (where phase = 'resolve'), "
+            "max(resolve_passes) filter (where phase = 'resolve') "
             "from main.idstitch_component_rounds"
         ).fetchone()
+        nodes, components = con.execute(
+            "select count(*), count(distinct component_id) from main.int_identifiers_clustered"
+        ).fetchone() or (0, 0)
     finally:
         con.close()
     assert rounds is not None
-    contract_rounds, max_jumps, resolves, resolve_passes = rounds
+    contract_rounds, max_jumps, hooked, resolves, pointers, resolve_passes = rounds
     assert resolves == 1
-    # the rounds' pointers are resolved backwards, one pass per round after the last
-    assert resolve_passes == contract_rounds - 1
+    assert (nodes, components) == (2 * length + 1, 1)
+    # every node but its component's root hooked exactly once, and resolved once
+    assert hooked == pointers == nodes - components
+    # the rounds' pointers are resolved backwards, at most one pass per round
+    assert 0 < resolve_passes < contract_rounds
     # O(log n): 2 * log2(12,001) < 28; pointer jumps per round likewise bounded by log2(depth) + 1.
     assert 1 <= contract_rounds <= 28
     assert max_jumps <= 16
@@ -96,7 +129,8 @@ def _tracks_build(
     dbt_build: Callable[..., DbtRun], rows: list[dict[str, object]], portable: bool
 ) -> tuple[DbtRun, list[tuple[object, ...]], list[tuple[object, ...]]]:
     """Build `rows` as tracks (DuckDB's fast path or the portable one); the run, the rounds
-    table (round, phase, edges in, hooked, jumps, edges out) and the clustered nodes."""
+    table (round, phase, edges in, hooked, jumps, edges out, pointers resolved, resolve
+    passes) and the clustered nodes."""
     run = dbt_build(
         {"tracks": rows, "identifies": [], "pages": []},
         {"idstitch_components_portable": portable},
@@ -105,8 +139,9 @@ def _tracks_build(
     con = duckdb.connect(str(run.db_path), read_only=True)
     try:
         rounds = con.execute(
-            "select round_number, phase, edges_in, nodes_hooked, pointer_jumps, edges_out "
-            "from main.idstitch_component_rounds order by round_number"
+            "select round_number, phase, edges_in, nodes_hooked, pointer_jumps, edges_out, "
+            "pointers_resolved, resolve_passes from main.idstitch_component_rounds "
+            "order by round_number"
         ).fetchall()
         clusters = con.execute(
             "select node_id, component_id from main.int_identifiers_clustered order by node_id"
@@ -125,7 +160,7 @@ def test_graph_without_edges_gives_zero_rounds(dbt_build, portable: bool) -> Non
         for i in range(5)
     ]
     run, rounds, clusters = _tracks_build(dbt_build, rows, portable)
-    assert rounds == [(1, "resolve", 0, 0, 0, 0)]
+    assert rounds == [(1, "resolve", None, None, None, None, 0, 0)]
     assert clusters == []
     assert len({row["person_id"] for row in run.read("user_identifiers")}) == 5
 
@@ -145,7 +180,10 @@ def test_pairs_converge_in_one_round(dbt_build, portable: bool) -> None:
         for i in range(50)
     ]
     run, rounds, clusters = _tracks_build(dbt_build, rows, portable)
-    assert rounds == [(1, "contract", 50, 50, 0, 0), (2, "resolve", 50, 50, 0, 0)]
+    assert rounds == [
+        (1, "contract", 50, 50, 0, 0, None, None),
+        (2, "resolve", None, None, None, None, 50, 0),
+    ]
     assert len(clusters) == 100
     assert len({component for _, component in clusters}) == 50
     people: dict[str, set[str]] = {}

@@ -1,0 +1,51 @@
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='append_new_columns',
+    full_refresh=false,
+    pre_hook="{{ idstitch.cc_create_rounds_table_sql(idstitch.cc_rounds_relation(ref('int_identifiers_clustered'))) }}",
+    post_hook="{{ idstitch.cc_drop_published_rounds(ref('int_identifiers_clustered')) }}"
+) }}
+{#- The components step's rounds, appended every build and never rebuilt (full_refresh
+    off): the idstitch_components materialization leaves its build's records beside
+    int_identifiers_clustered (macros/graph/components_rounds_log.sql); this model appends
+    the ones not yet published and drops them. The pre-hook creates that relation empty
+    when it is missing (a selection without the components model). -#}
+
+with
+
+recorded as (
+
+    select * from {{ idstitch.cc_rounds_relation(ref('int_identifiers_clustered')) }}
+
+),
+
+final as (
+
+    select
+        recorded.invocation_id,
+        recorded.model_name,
+        recorded.round_number,
+        recorded.phase,
+        recorded.edges_in,
+        recorded.nodes_hooked,
+        recorded.pointer_jumps,
+        recorded.edges_out,
+        recorded.pointers_resolved,
+        recorded.resolve_passes,
+        recorded.seconds,
+        recorded.recorded_at
+    from recorded
+    {%- if is_incremental() %}
+    where not exists (
+        select 1
+        from {{ this }} as published
+        where
+            published.invocation_id = recorded.invocation_id
+            and published.round_number = recorded.round_number
+    )
+    {%- endif %}
+
+)
+
+select * from final
