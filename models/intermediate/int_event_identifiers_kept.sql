@@ -1,16 +1,6 @@
-{{ config(materialized='view') }}
-{#- The identifiers the graph is built from: accepted values only, and with
-    encryption on, nothing from an event of a forgotten person. -#}
-{%- set not_suppressed = '' -%}
-{%- if idstitch.encryption_enabled() -%}
-{%- set not_suppressed = '
-        and not exists (
-            select 1 from suppressed
-            where
-                suppressed.event_type = event_identifiers.event_type
-                and suppressed.event_key = event_identifiers.event_key
-        )' -%}
-{%- endif -%}
+{{ config(materialized='view', tags=['idstitch_plain_text']) }}
+{#- The identifiers the graph is built from: accepted values only, and nothing
+    from an event of a forgotten person (int_events_suppressed). -#}
 
 with
 
@@ -20,13 +10,11 @@ event_identifiers as (
 
 ),
 
-{% if idstitch.encryption_enabled() -%}
 suppressed as (
 
     select * from {{ ref('int_events_suppressed') }}
 
 ),
-{%- endif %}
 
 kept as (
 
@@ -38,7 +26,14 @@ kept as (
         event_identifiers.identifier_type,
         event_identifiers.node_id
     from event_identifiers
-    where event_identifiers.rejection_reason is null{{ not_suppressed }}
+    where
+        event_identifiers.rejection_reason is null
+        and not exists (
+            select 1 from suppressed
+            where
+                suppressed.event_type = event_identifiers.event_type
+                and suppressed.event_key = event_identifiers.event_key
+        )
 
 )
 

@@ -1,4 +1,4 @@
-{{ config(materialized='view') }}
+{{ config(materialized='view', tags=['idstitch_plain_text']) }}
 {#- Every event that has an identifier, with the person it belongs to (all of an
     event's identifiers are in one component, so its anchor decides). A view: the
     marts aggregate it, so it is never written out event by event. -#}

@@ -1,4 +1,4 @@
-{{ config(materialized='table') }}
+{{ config(materialized='table', tags=['idstitch_plain_text']) }}
 {#- Every identify, track and page message once, with the columns that identify
     its sender. Keyed by (event_type, event_id); event_key is a 64-bit hash of both,
     tested unique, so later steps join on integers instead of message-id strings.

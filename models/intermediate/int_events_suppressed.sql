@@ -1,7 +1,8 @@
-{{ config(enabled=idstitch.encryption_enabled()) }}
+{{ config(tags=['idstitch_plain_text']) }}
 {#- Events that carry an identifier someone asked to be forgotten (`idstitch forget`
     writes the keyed hashes of all the person's identifiers to the key store's
-    suppressions table). Every identifier is hashed once, not every event. -#}
+    suppressions table). Every identifier is hashed once, not every event. Always
+    built: with encryption off, or nobody forgotten, it has no rows. -#}
 
 with
 
@@ -14,7 +15,7 @@ event_identifiers as (
 
 suppressions as (
 
-    select * from {{ source('idstitch_keystore', 'suppressions') }}
+    {{ idstitch.keystore_rows('suppressions') }}
 
 ),
 

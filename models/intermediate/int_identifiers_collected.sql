@@ -1,3 +1,4 @@
+{{ config(tags=['idstitch_plain_text']) }}
 {#- The graph's nodes: one row per distinct identifier with when and how often it
     was seen. node_id is tested unique, so a 64-bit hash collision fails the build
     instead of merging two identifiers. -#}

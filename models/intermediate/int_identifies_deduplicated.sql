@@ -1,3 +1,4 @@
+{{ config(tags=['idstitch_plain_text']) }}
 {#- One row per identify message id (see macro deduplicate_events for the rule). -#}
 
 with

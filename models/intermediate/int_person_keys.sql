@@ -1,10 +1,11 @@
 {{ config(
     materialized='view',
-    enabled=idstitch.encryption_enabled(),
+    tags=['idstitch_plain_text'],
     pre_hook="{{ idstitch.ensure_person_keys(ref('int_identifiers_resolved')) }}"
 ) }}
 {#- The wrapped data key of every current person (created by the pre-hook when
-    missing). Read by the encrypted marts; the keys themselves live in the key store. -#}
+    missing). Read by the marts (idstitch.protect); the keys themselves live in the
+    key store. With encryption off it has no rows. -#}
 
 with
 
@@ -16,7 +17,7 @@ persons as (
 
 data_keys as (
 
-    select * from {{ source('idstitch_keystore', 'data_keys') }}
+    {{ idstitch.keystore_rows('data_keys') }}
 
 ),
 

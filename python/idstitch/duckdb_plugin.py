@@ -13,115 +13,27 @@ With ``keystore_path`` the file is attached as database ``idstitch_keys`` and th
 tables live in ``idstitch_keys.main`` (or ``idstitch_keys.<keystore_schema>``); do
 not also list it under the profile's ``attach:``. The master key is read from
 ``IDSTITCH_MASTER_KEY`` / ``IDSTITCH_MASTER_KEY_FILE`` (see :mod:`idstitch.crypto`)
-when a function first needs it, never at import; a connection opens without it,
-so ``dbt debug``/``compile`` work with no key, and the first function call that
-needs it fails with a clear message. On connect the plugin creates the key store
-tables and, if the master key is available, the index key.
+when a function first needs it, never at import, so ``dbt debug``/``compile`` work
+without it. On connect the plugin creates the key store tables and, if the master
+key is available, the index key.
 
-SQL functions (scalar, vectorised Arrow UDFs; every argument and result VARCHAR)
----------------------------------------------------------------------------------
+SQL functions (scalar, vectorised Arrow UDFs; every argument and result VARCHAR):
 
 ``idstitch_new_wrapped_key(person_id)``
     A new random data key for ``person_id``, wrapped under the master key
-    (``k1:...``). Non-deterministic: registered with side effects so DuckDB never
-    folds or deduplicates calls.
+    (``k1:...``); registered with side effects so DuckDB never folds calls.
 ``idstitch_encrypt(wrapped_key, person_id, column_name, value)``
-    ``e1:`` ciphertext of ``value`` bound to (person, column). ``value`` NULL ->
-    NULL. A non-NULL value with a NULL ``wrapped_key`` is an *error* (a person
-    without a key would otherwise silently lose the value).
+    ``e1:`` ciphertext bound to (person, column); NULL value -> NULL. A value with
+    a NULL ``wrapped_key`` is an error, never a silent loss.
 ``idstitch_decrypt(wrapped_key, person_id, column_name, ciphertext)``
-    Plaintext. ``ciphertext`` NULL -> NULL; ``wrapped_key`` NULL -> NULL (the key
-    was destroyed: the person was forgotten). A value that fails authentication
-    (altered, or copied from another person/column) or is not ``e1:`` text is an
-    error naming the column; never garbage.
+    Plaintext; NULL when the key is gone (a forgotten person). A value that fails
+    authentication is an error naming the column, never garbage.
 ``idstitch_hmac(wrapped_index_key, identifier_type, identifier_value)``
-    ``h1:<64 hex>``: HMAC-SHA256 under the index key of ``"<type>:<value>"``.
-    ``identifier_value`` must already be normalised (the models' rules); NULL ->
-    NULL. Deterministic: the same identifier always gives the same hash, across
-    builds and master key rotations.
+    ``h1:<64 hex>``, HMAC-SHA256 under the index key of ``"<type>:<value>"``;
+    stable across builds and master key rotations.
 
-Errors never include keys, plaintexts or ciphertexts. Unwrapped keys are cached
-per process (:class:`idstitch.crypto.KeyCache`), keyed by wrapped text and person.
-
-SQL integration contract for the models
----------------------------------------
-
-``ks`` below is the key store location, ``ik`` the wrapped index key,
-``<persons>`` the relation of current person ids (``int_identifiers_resolved``
-while it is a table; ``user_identifiers`` once rebuilt). The key store tables
-the models read are dbt *sources* (source ``idstitch_keystore``: ``data_keys``,
-``index_keys``, ``suppressions``; the plugin creates them when dbt connects,
-before any model runs). dbt never creates, replaces or drops them; models and
-hooks write to them only through the statements below.
-
-1. Index key, as a scalar subquery (or a one-row CTE cross-joined)::
-
-       (select wrapped_key from ks.index_keys where key_name = 'identifier_index')
-
-2. Suppression -- drop every *event* (identify, track, page) that carries a
-   suppressed identifier, before stitching. Hash each distinct normalised
-   identifier once and anti-join, e.g. on the extracted event identifiers::
-
-       where event_id not in (
-           select event_id from <event identifiers>
-           where idstitch_hmac(ik, identifier_type, identifier_value)
-                 in (select identifier_hash from ks.suppressions))
-
-   Every identifier the person had is suppressed, so all of their events go, the
-   person disappears from every output on the next build (``identifies`` rows and
-   their traits included), and old raw events cannot bring them back. Events a
-   returning person sends later with only new identifiers form a new person.
-   Count the dropped events in ``idstitch_data_quality`` (nothing dropped
-   silently). Dropping whole *persons* whose component contains a suppressed hash
-   (the other option) is not the contract: it would also delete an unrelated
-   person who later shares a device/anonymous_id with a forgotten one.
-
-3. Data keys -- before any encrypted model, one key per current person (a
-   pre-hook of the first encrypted mart, or an operation in ``on-run-start``
-   ordered after the graph): ::
-
-       insert into ks.data_keys (person_id, wrapped_key, created_at)
-       select persons.person_id, idstitch_new_wrapped_key(persons.person_id),
-              cast(timezone('UTC', now()) as timestamp)
-       from (select distinct person_id from <persons>) as persons
-       anti join ks.data_keys as keys on keys.person_id = persons.person_id
-
-4. Encrypted marts join the keys and wrap each personal column::
-
-       inner join ks.data_keys as k on k.person_id = x.person_id
-       ... idstitch_encrypt(k.wrapped_key, x.person_id, 'email', cast(x.email as varchar))
-           as email
-
-   ``column_name`` is the output column's name (it is bound into the
-   ciphertext; :func:`idstitch.privacy.read_table` passes the column name).
-   Personal columns: in ``users`` -- ``canonical_id_value``, ``external_id``,
-   ``email``, ``phone`` and every trait column (reserved traits, ``address_*``,
-   pass-through traits); in ``identifies`` -- the normalised identifiers and
-   every trait column. ``person_id``, ``canonical_id_type``, counts and
-   ``*_seen_at`` stay plain. Intermediate models that hold plaintext must not
-   persist (ephemeral/views, or dropped at the end of the run), otherwise the
-   warehouse keeps a readable copy that forgetting does not reach.
-
-5. ``user_identifiers.identifier_value`` for the hashed types -- ``email`` and
-   ``phone`` by default, extended by a var (e.g. ``idstitch_hashed_identifier_types``)
-   -- is ``idstitch_hmac(ik, identifier_type, identifier_value)``. ``external_id``,
-   ``anonymous_id`` and other ``*_id`` values stay plain by default: they are
-   opaque system ids that analysts join raw events on. Python tells hashed from
-   plain values by the ``h1:`` prefix, so the var need not be shared with it.
-
-6. Stale keys -- when a person's id changes (a higher-precedence identifier or a
-   merge), the old id's key is orphaned. Delete keys of person ids that no longer
-   exist once the marts are rebuilt (``on-run-end``, only when the marts
-   succeeded), so that forgetting a person leaves no older key behind::
-
-       delete from ks.data_keys
-       where person_id not in (select person_id from <user_identifiers>)
-
-   (:func:`idstitch.privacy.prune_orphan_keys` does the same from Python.)
-
-Encryption is DuckDB-only: these are Python UDFs, so Postgres and Spark targets
-need their own implementation of the same formats (AES-256-GCM, the AAD and text
-layouts in :mod:`idstitch.crypto`) before they can produce encrypted marts.
+Errors never include keys, plaintexts or ciphertexts. How the models use these
+functions is in ``macros/privacy/`` (the only place that calls them).
 """
 
 from __future__ import annotations

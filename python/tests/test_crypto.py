@@ -37,6 +37,7 @@ from idstitch.crypto import (
 )
 from idstitch.duckdb_plugin import configure
 from idstitch.keystore import ensure_keystore
+from idstitch.privacy import forgetting
 
 MISSING_MESSAGE = (
     "master key missing (expected base64 of 32 bytes in IDSTITCH_MASTER_KEY or a file "
@@ -200,7 +201,7 @@ def by_person(rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
 
 
 def snapshot(con: duckdb.DuckDBPyConnection) -> dict[str, list[tuple[Any, ...]]]:
-    ks = privacy._settings(con, None, None).keystore_schema
+    ks = privacy.resolve_location(con).keystore_schema
     out = {}
     for name in ("data_keys", "index_keys", "suppressions", "forget_log"):
         out[name] = con.execute(f"select * from {ks}.{name} order by all").fetchall()
@@ -347,7 +348,7 @@ def test_tampered_ciphertext_fails(warehouse: tuple[Path, dict[str, Any]], damag
 
 def test_copied_wrapped_key_is_rejected(warehouse: tuple[Path, dict[str, Any]]) -> None:
     con = open_wh(warehouse)
-    ks = privacy._settings(con, None, None).keystore_schema
+    ks = privacy.resolve_location(con).keystore_schema
     con.execute(
         f"update {ks}.data_keys set wrapped_key = (select wrapped_key from {ks}.data_keys "
         "where person_id = ?) where person_id = ?",
@@ -450,7 +451,7 @@ def test_master_key_repr_hides_key() -> None:
 
 def test_hmac_lookup(warehouse: tuple[Path, dict[str, Any]], master: str) -> None:
     con = open_wh(warehouse)
-    ks = privacy._settings(con, None, None).keystore_schema
+    ks = privacy.resolve_location(con).keystore_schema
     wrapped = con.execute(f"select wrapped_key from {ks}.index_keys").fetchone()
     assert wrapped is not None
     index_key = unwrap_index_key(parse_master_key(master), wrapped[0])
@@ -491,7 +492,7 @@ def test_forget_makes_backup_unreadable(warehouse: tuple[Path, dict[str, Any]]) 
     assert report.identifiers_suppressed == 5  # external_id, email, phone, 2 anonymous ids
     assert not report.already_forgotten
 
-    ks = privacy._settings(con, None, None).keystore_schema
+    ks = privacy.resolve_location(con).keystore_schema
     assert con.execute(
         f"select count(*) from {ks}.data_keys where person_id = ?", [JANE]
     ).fetchone() == (0,)
@@ -545,18 +546,18 @@ def test_forget_is_all_or_nothing(
 ) -> None:
     con = open_wh(warehouse)
     before = snapshot(con)
-    real = getattr(privacy, failing_step)
+    real = getattr(forgetting, failing_step)
 
     def half_then_fail(*args: Any, **kwargs: Any) -> None:
         real(*args, **kwargs)  # the step's own writes happen, then the process "dies"
         raise RuntimeError("simulated crash")
 
-    monkeypatch.setattr(privacy, failing_step, half_then_fail)
+    monkeypatch.setattr(forgetting, failing_step, half_then_fail)
     with pytest.raises(RuntimeError, match="simulated crash"):
         privacy.forget(con, "email:jane@example.com")
     assert snapshot(con) == before
     assert by_person(privacy.read_users(con))[JANE]["email"] == "jane@example.com"
-    monkeypatch.setattr(privacy, failing_step, real)
+    monkeypatch.setattr(forgetting, failing_step, real)
     assert privacy.forget(con, "email:jane@example.com").keys_destroyed == 1
     assert snapshot(con) != before
     con.close()
@@ -581,7 +582,7 @@ def test_forget_unknown_identifier_changes_nothing(
 
 def test_stale_keys_of_earlier_person_ids(warehouse: tuple[Path, dict[str, Any]]) -> None:
     con = open_wh(warehouse)
-    ks = privacy._settings(con, None, None).keystore_schema
+    ks = privacy.resolve_location(con).keystore_schema
     # Jane's id while she was only anonymous, and a person that has since merged away.
     earlier = hashlib.md5(b"anonymous_id:a-1").hexdigest()
     merged = hashlib.md5(b"anonymous_id:gone").hexdigest()
@@ -612,7 +613,7 @@ def test_rotation_keeps_data_readable_under_new_key_only(
     warehouse: tuple[Path, dict[str, Any]], master: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     con = open_wh(warehouse)
-    ks = privacy._settings(con, None, None).keystore_schema
+    ks = privacy.resolve_location(con).keystore_schema
     before = by_person(privacy.read_users(con))
     users_before = con.execute("select * from users order by all").fetchall()
     idents_before = con.execute("select * from user_identifiers order by all").fetchall()
@@ -653,7 +654,7 @@ def test_rotation_verifies_every_key_before_writing(
     warehouse: tuple[Path, dict[str, Any]], master: str
 ) -> None:
     con = open_wh(warehouse)
-    ks = privacy._settings(con, None, None).keystore_schema
+    ks = privacy.resolve_location(con).keystore_schema
     row = con.execute(
         f"select wrapped_key from {ks}.data_keys where person_id = ?", [ANN]
     ).fetchone()

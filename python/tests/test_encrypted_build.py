@@ -18,7 +18,11 @@ Proved on the built project:
 5. ``idstitch rotate-master-key`` keeps every value readable under the new key only;
 6. a wrong or missing master key fails builds and reads cleanly, printing no key
    material and no plain text;
-7. ``dbt build --full-refresh`` keeps every data key.
+7. ``dbt build --full-refresh`` keeps every data key;
+8. no build deletes a key (not over emptied raw tables, not a sample build in
+   another schema sharing the key store): only ``forget`` and ``idstitch keys
+   prune``, which refuses to compare against a partial build; plain-text relations
+   are dropped wherever they were built.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from __future__ import annotations
 import base64
 import csv
 import io
+import json
 import os
 import re
 import shutil
@@ -129,6 +134,8 @@ def start_dbt_build(
     encrypt: bool,
     master_key: str | None,
     extra_args: Sequence[str] = (),
+    project: Path = ROOT,
+    env: dict[str, str] | None = None,
 ) -> Pending:
     """Start ``dbt build`` of the repository's project (demo seeds included) into ``db``."""
     command = [
@@ -136,9 +143,9 @@ def start_dbt_build(
         "build",
         *extra_args,
         "--project-dir",
-        str(ROOT),
+        str(project),
         "--profiles-dir",
-        str(ROOT),
+        str(project),
         "--target-path",
         str(work / f"target_{name}"),
         "--log-path",
@@ -148,6 +155,7 @@ def start_dbt_build(
         master_key,
         IDSTITCH_DUCKDB_PATH=str(db),
         IDSTITCH_ENCRYPT="true" if encrypt else "false",
+        **(env or {}),
     )
     proc = subprocess.Popen(
         command, cwd=work, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
@@ -163,10 +171,19 @@ def dbt_build(
     encrypt: bool,
     master_key: str | None,
     extra_args: Sequence[str] = (),
+    project: Path = ROOT,
+    env: dict[str, str] | None = None,
 ) -> Run:
     """``dbt build`` of the repository's project (demo seeds included) into ``db``."""
     return start_dbt_build(
-        work, db, name, encrypt=encrypt, master_key=master_key, extra_args=extra_args
+        work,
+        db,
+        name,
+        encrypt=encrypt,
+        master_key=master_key,
+        extra_args=extra_args,
+        project=project,
+        env=env,
     ).wait()
 
 
@@ -769,7 +786,7 @@ def forget_flow(
         current = con.execute("select 1 from main.user_identifiers where person_id = ?", [stale])
         assert current.fetchone() is None
         con.execute(
-            f"insert into {KEYSTORE}.data_keys values (?, ?, now())",
+            f"insert into {KEYSTORE}.data_keys values (?, ?, timezone('UTC', now()))",
             [stale, new_wrapped_data_key(parse_master_key(master_key), stale)],
         )
     rebuild = dbt_build(work, db, "forget", encrypt=True, master_key=master_key)
@@ -842,14 +859,72 @@ def test_rebuild_after_forget_drops_the_person_everywhere(
     assert raw[0]["n"] == 2
 
 
-def test_build_prunes_keys_of_person_ids_that_no_longer_exist(forget_flow: ForgetFlow) -> None:
+def test_build_never_prunes_keys(work: Path, forget_flow: ForgetFlow) -> None:
     """A key of a person id that is in no output (the id Sam had before his user_id
-    arrived) is deleted by the next encrypted build (after_build, on-run-end), so
-    forgetting a person leaves no older key of theirs behind."""
+    arrived) outlives the next encrypted build: builds only add keys, as the key
+    store is shared by every target schema. The build never speaks of pruning."""
     flow = forget_flow
     assert flow.rebuild.returncode == 0, flow.rebuild.tail()
-    assert "pruned stale keys" in flow.rebuild.stdout
-    assert flow.stale_person not in data_keys(flow.db)
+    assert flow.stale_person in data_keys(flow.db)
+    log = "".join(p.read_text(errors="replace") for p in (work / "logs_forget").glob("*"))
+    assert log
+    for text in (flow.rebuild.output, log):
+        assert "prune" not in text.lower()
+    assert "plain-text relation(s)" in flow.rebuild.stdout
+
+
+def keys_prune(db: Path, *args: str, master_key: str) -> Run:
+    return idstitch_cli("keys", "prune", "--db", str(db), *args, master_key=master_key)
+
+
+def test_keys_prune_refuses_a_partial_build_and_prunes_after_a_full_one(
+    work: Path, forget_flow: ForgetFlow, master_key: str
+) -> None:
+    flow = forget_flow
+    assert flow.rebuild.returncode == 0, flow.rebuild.tail()
+    db = copy_db(flow.db, work / "prune.duckdb")
+    keys = data_keys(db)
+    assert flow.stale_person in keys
+    users = decrypted_users(db, master_key)
+    full = work / "target_forget" / "run_results.json"
+    document = json.loads(full.read_text(encoding="utf-8"))
+    for result in document["results"]:  # as when user_identifiers fails or is deselected
+        if result["unique_id"].startswith("model.") and result["unique_id"].endswith(
+            ".user_identifiers"
+        ):
+            result["status"] = "skipped"
+    partial = work / "partial_run_results.json"
+    partial.write_text(json.dumps(document), encoding="utf-8")
+
+    refusals = {
+        "missing": keys_prune(db, "--run-results", str(work / "none.json"), master_key=master_key),
+        "partial": keys_prune(db, "--run-results", str(partial), master_key=master_key),
+        "schema": keys_prune(
+            db, "--run-results", str(full), "--schema", "dev", master_key=master_key
+        ),
+        "fraction": keys_prune(
+            db, "--run-results", str(full), "--max-fraction", "0.01", master_key=master_key
+        ),
+    }
+    for name, run in refusals.items():
+        assert run.returncode == 2, (name, run.output)
+        assert run.stdout == "" and "Traceback" not in run.stderr, name
+    assert "no dbt run results" in refusals["missing"].stderr
+    assert "user_identifiers: skipped" in refusals["partial"].stderr
+    assert "refusing to prune" in refusals["partial"].stderr
+    assert "built in schema main, not dev" in refusals["schema"].stderr
+    assert f"would delete 1 of {len(keys)} data keys" in refusals["fraction"].stderr
+    assert data_keys(db) == keys
+
+    dry = keys_prune(db, "--run-results", str(full), "--dry-run", master_key=master_key)
+    assert dry.returncode == 0, dry.output
+    assert f"would delete 1 of {len(keys)} data keys" in dry.stdout
+    assert data_keys(db) == keys
+    done = keys_prune(db, "--run-results", str(full), master_key=master_key)
+    assert done.returncode == 0, done.output
+    assert f"deleted 1 of {len(keys)} data keys" in done.stdout
+    assert data_keys(db) == {p: w for p, w in keys.items() if p != flow.stale_person}
+    assert decrypted_users(db, master_key) == users
 
 
 def test_forgotten_events_are_counted_in_data_quality(forget_flow: ForgetFlow) -> None:
@@ -932,7 +1007,7 @@ def test_full_refresh_keeps_every_data_key(
     keys = data_keys(flow.db)
     surviving = {p: w for p, w in flow.keys_before.items() if p != flow.person}
     # the rebuild after forget kept every other key as it was (the stale key planted
-    # by the fixture is test_build_prunes_keys_of_person_ids_that_no_longer_exist's)
+    # by the fixture is test_build_never_prunes_keys's)
     assert {p: w for p, w in keys.items() if p != flow.stale_person} == surviving
     users = decrypted_users(flow.db, master_key)
 
@@ -953,3 +1028,116 @@ def test_full_refresh_keeps_every_data_key(
             assert backup[person]["email"] is None
         else:
             assert backup[person] == row, person
+
+
+# ------------------------------------------- 8. builds never take anyone's keys
+
+
+def test_build_over_emptied_raw_tables_keeps_every_key(
+    work: Path, encrypted_db: Path, master_key: str, users_before: dict[str, dict[str, str | None]]
+) -> None:
+    db = copy_db(encrypted_db, work / "emptied.duckdb")
+    with closing(duckdb.connect(str(db))) as con:
+        con.execute("create table main.users_backup as select * from main.users")
+        for table in RAW_TABLES:
+            con.execute(f"delete from {RAW_SCHEMA}.{table}")
+    keys = data_keys(db)
+    run = dbt_build(
+        work,
+        db,
+        "emptied",
+        encrypt=True,
+        master_key=master_key,
+        extra_args=["--exclude", "resource_type:seed"],
+    )
+    assert run.returncode == 0, run.tail()
+    assert "prune" not in run.output.lower()
+    assert query(db, "select count(*) as n from main.users") == [{"n": 0}]
+    assert data_keys(db) == keys
+    assert decrypted_users(db, master_key, "users_backup") == users_before
+    # nor will `keys prune` compare against such a build
+    refused = keys_prune(
+        db,
+        "--run-results",
+        str(work / "target_emptied" / "run_results.json"),
+        "--force",
+        master_key=master_key,
+    )
+    assert refused.returncode == 2, refused.output
+    assert "main.user_identifiers is empty; refusing to prune" in refused.stderr
+    assert data_keys(db) == keys
+
+
+def test_sample_build_in_another_schema_leaves_production_readable(
+    work: Path, encrypted_db: Path, master_key: str, users_before: dict[str, dict[str, str | None]]
+) -> None:
+    """A dev build of two identify calls shares the key store with production."""
+    db = copy_db(encrypted_db, work / "sample.duckdb")  # not dev.duckdb: catalog = schema
+    with closing(duckdb.connect(str(db))) as con:
+        con.execute("create schema dev_idstitch_raw")
+        con.execute(
+            "create table dev_idstitch_raw.identifies as select * from "
+            f"{RAW_SCHEMA}.identifies where user_id in ('u-700', 'u-701')"
+        )
+        for table in ("tracks", "pages"):
+            con.execute(
+                f"create table dev_idstitch_raw.{table} as "
+                f"select * from {RAW_SCHEMA}.{table} where false"
+            )
+    keys = data_keys(db)
+    run = dbt_build(
+        work,
+        db,
+        "dev",
+        encrypt=True,
+        master_key=master_key,
+        extra_args=["--exclude", "resource_type:seed"],
+        env={"IDSTITCH_DUCKDB_SCHEMA": "dev"},
+    )
+    assert run.returncode == 0, run.tail()
+    after = data_keys(db)
+    assert {p: after.get(p) for p in keys} == keys  # no production key lost or changed
+    assert decrypted_users(db, master_key) == users_before
+    master = parse_master_key(master_key)
+    with closing(privacy.connect(db, read_only=True, master_key=master)) as con:
+        assert privacy.rows_without_key(con, "users") == (0, len(users_before))
+        dev = privacy.read_table(con, "users", target_schema="dev", master_key=master)
+    assert sorted(str(row["external_id"]) for row in dev) == ["u-700", "u-701"]
+
+
+def test_plain_text_relations_in_a_custom_schema_are_dropped(work: Path, master_key: str) -> None:
+    """The after-build drop follows each tagged model to wherever it was built."""
+    project = work / "project_custom_schema"
+    shutil.copytree(
+        ROOT,
+        project,
+        ignore=shutil.ignore_patterns(
+            ".*", "target", "logs", "python", "benchmarks", "*.duckdb*", "dbt_packages"
+        ),
+    )
+    config = project / "dbt_project.yml"
+    marker = "    intermediate:\n      +materialized: table\n"
+    assert marker in config.read_text(encoding="utf-8")
+    config.write_text(
+        config.read_text(encoding="utf-8").replace(marker, marker + "      +schema: work\n"),
+        encoding="utf-8",
+    )
+    db = work / "custom_schema.duckdb"
+    run = dbt_build(work, db, "custom_schema", encrypt=True, master_key=master_key, project=project)
+    assert run.returncode == 0, run.tail()
+
+    manifest = json.loads((work / "target_custom_schema" / "manifest.json").read_text())
+    tagged = {
+        node["alias"]: node["schema"]
+        for node in manifest["nodes"].values()
+        if "idstitch_plain_text" in node.get("tags", [])
+    }
+    assert len(tagged) >= 8 and set(tagged.values()) == {f"{TARGET_SCHEMA}_work"}
+    left = relations(db, f"{TARGET_SCHEMA}_work")
+    assert "int_identifiers_clustered" in left  # the custom schema was used
+    assert not set(tagged) & set(left), sorted(set(tagged) & set(left))
+    assert not set(tagged) & set(relations(db, TARGET_SCHEMA))
+    findings, cells = scan_for_plaintext(
+        db, f"{TARGET_SCHEMA}_work", sorted(left), seed_plaintexts()
+    )
+    assert cells > 0 and findings == [], findings
