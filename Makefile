@@ -5,20 +5,39 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+PIP := $(BIN)/pip install --quiet --disable-pip-version-check
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 export DBT_PROFILES_DIR := $(CURDIR)
 export DBT_SEND_ANONYMOUS_USAGE_STATS := False
 export DO_NOT_TRACK := 1
 
-.PHONY: venv demo build lint test test-python test-postgres test-spark bench clean
+.PHONY: venv venv-dev demo build lint test test-python test-postgres test-spark \
+	test-latest-duckdb bench clean
 
-$(VENV)/.installed: requirements.txt python/pyproject.toml
+# Two installs into one .venv, a marker for each requirements file: the demo needs only
+# requirements.txt (dbt-duckdb and the helper); tests, lint and bench add
+# requirements-dev.txt. The helper goes in without deps (its ranges are in
+# python/pyproject.toml); `pip check` then proves the pins satisfy them.
+$(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.txt
-	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e python
+
+$(VENV)/.installed-requirements.txt: requirements.txt python/pyproject.toml | $(BIN)/python
+	$(PIP) -r requirements.txt
+	$(PIP) --no-deps --no-build-isolation -e python
+	$(BIN)/pip check --disable-pip-version-check
 	touch $@
 
-venv: $(VENV)/.installed
+$(VENV)/.installed-requirements-dev.txt: requirements-dev.txt requirements.txt python/pyproject.toml | $(BIN)/python
+	$(PIP) -r requirements-dev.txt
+	$(PIP) --no-deps --no-build-isolation -e python
+	$(BIN)/pip check --disable-pip-version-check
+	touch $@ $(VENV)/.installed-requirements.txt
+
+## venv: .venv with what the demo needs (requirements.txt and the helper)
+venv: $(VENV)/.installed-requirements.txt
+
+## venv-dev: .venv with everything the tests and linters need (requirements-dev.txt)
+venv-dev: $(VENV)/.installed-requirements-dev.txt
 
 ## demo: build the bundled demo on DuckDB (idstitch.duckdb) and print a summary
 demo: venv
@@ -30,7 +49,7 @@ build: venv
 	$(BIN)/dbt build
 
 ## lint: ruff + mypy on python/, sqlfluff (dbt templater) on models and macros
-lint: venv
+lint: venv-dev
 	$(BIN)/ruff check python
 	$(BIN)/ruff check --config python/pyproject.toml benchmarks
 	$(BIN)/ruff format --check python
@@ -39,28 +58,33 @@ lint: venv
 	$(BIN)/dbt seed --quiet
 	$(BIN)/sqlfluff lint models macros
 
-## test: the whole suite (what CI runs)
-test: venv
+## test: the whole suite (CI runs it, then test-latest-duckdb)
+test: venv-dev
 	$(MAKE) lint
 	IDSTITCH_DUCKDB_PATH=$(CURDIR)/target/test.duckdb $(BIN)/dbt build --target-path target/test
 	$(MAKE) test-python
 	$(MAKE) test-postgres
 	$(MAKE) test-spark
 
-test-python: venv
+test-python: venv-dev
 	bash scripts/install-chromium.sh
 	cd python && ../$(BIN)/pytest -q
 
 ## test-postgres: throwaway PostgreSQL on loopback, dbt build --target postgres
-test-postgres: venv
+test-postgres: venv-dev
 	bash scripts/test-postgres.sh
 
 ## test-spark: local Spark session, dbt build --target spark
-test-spark: venv
+test-spark: venv-dev
 	bash scripts/test-spark.sh
 
+## test-latest-duckdb: the helper and the demo on the newest dbt-duckdb and duckdb the
+## registry serves, in a throwaway venv of its own (CI's second job)
+test-latest-duckdb:
+	bash scripts/test-latest-duckdb.sh
+
 ## bench: components and full-build benchmark (writes benchmarks/results.md)
-bench: venv
+bench: venv-dev
 	bash benchmarks/run.sh
 
 clean:
