@@ -37,13 +37,14 @@ final as (
         recorded.recorded_at
     from recorded
     {%- if is_incremental() %}
-    where not exists (
-        select 1
-        from {{ this }} as published
-        where
-            published.invocation_id = recorded.invocation_id
-            and published.round_number = recorded.round_number
-    )
+    where
+        not exists (
+            select 1
+            from {{ this }} as published
+            where
+                published.invocation_id = recorded.invocation_id
+                and published.round_number = recorded.round_number
+        )
     {%- endif %}
 
 )
