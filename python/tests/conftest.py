@@ -1,4 +1,7 @@
-"""Shared, generic pytest fixtures. Keep this small: test-specific helpers live in their files."""
+"""Shared, generic pytest fixtures. Keep this small: test-specific helpers live in their files.
+
+Tests in ``tests/<layer>/`` (unit, integration, engines) carry the mark of their layer.
+"""
 
 from __future__ import annotations
 
@@ -11,10 +14,13 @@ from typing import Any
 import pytest
 
 TESTS_DIR = Path(__file__).resolve().parent
-# Helper modules beside the tests (oracle.py, dbt_harness.py, dbt_runner.py) import by plain
-# name under any pytest import mode.
-if str(TESTS_DIR) not in sys.path:
-    sys.path.insert(0, str(TESTS_DIR))
+SUPPORT_DIR = TESTS_DIR / "support"
+LAYERS = ("unit", "integration", "engines")
+# The shared helpers (dbt_runner.py, dbt_harness.py, oracle.py) import by plain name under
+# any pytest import mode; they sit beside the tests until these are arranged in layers.
+for helpers in (TESTS_DIR, SUPPORT_DIR):
+    if str(helpers) not in sys.path:
+        sys.path.insert(0, str(helpers))
 
 from dbt_harness import DbtRun, build_package  # noqa: E402
 
@@ -44,3 +50,12 @@ def utc_time_zone() -> Iterator[None]:
         finally:
             patch.undo()
             time.tzset()
+
+
+@pytest.hookimpl(tryfirst=True)  # before -m selects: the layer marks must be there by then
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Each test carries the mark of its folder's layer (``tests/<layer>/...``)."""
+    for item in items:
+        parts = item.path.relative_to(TESTS_DIR).parts
+        if len(parts) > 1 and parts[0] in LAYERS:
+            item.add_marker(parts[0])

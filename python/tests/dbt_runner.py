@@ -35,9 +35,18 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+
+def _repository() -> Path:
+    """The first folder above this file with a dbt_project.yml (wherever the tests sit)."""
+    for folder in Path(__file__).resolve().parents:
+        if (folder / "dbt_project.yml").is_file():
+            return folder
+    raise RuntimeError(f"no dbt_project.yml above {__file__}")
+
+
 # The dbt project under test: this repository, or IDSTITCH_PROJECT_DIR (e.g. an exported
 # commit, to test committed models while the work tree is being edited).
-PROJECT_DIR = Path(os.environ.get("IDSTITCH_PROJECT_DIR") or Path(__file__).resolve().parents[2])
+PROJECT_DIR = Path(os.environ.get("IDSTITCH_PROJECT_DIR") or _repository())
 VENV_BIN = Path(sys.executable).parent
 # Prefixes of the variables no run inherits (the caller passes the ones it means).
 SCRUBBED_PREFIXES = ("IDSTITCH_", "DBT_")
