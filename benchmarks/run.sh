@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 VENV=.venv
 if [[ ! -x $VENV/bin/python ]]; then
-    echo "bench: $VENV is missing; run 'make venv' (or 'make bench') first" >&2
+    echo "bench: $VENV is missing; run 'make venv-dev' (or 'make bench') first" >&2
     exit 2
 fi
 stamp=$VENV/.bench-installed

@@ -3,7 +3,7 @@
 IDSTITCH_ROOT="$(pwd)"
 IDSTITCH_VENV_BIN="${IDSTITCH_VENV_BIN:-$IDSTITCH_ROOT/.venv/bin}"
 if [[ ! -x "$IDSTITCH_VENV_BIN/dbt" ]]; then
-    echo "no dbt in $IDSTITCH_VENV_BIN: run 'make venv' first (or use the make target)" >&2
+    echo "no dbt in $IDSTITCH_VENV_BIN: run 'make venv-dev' first (or use the make target)" >&2
     exit 2
 fi
 export PATH="$IDSTITCH_VENV_BIN:$PATH"
