@@ -17,11 +17,7 @@ and catalog.json into a temporary target. Checked from them:
 
 from __future__ import annotations
 
-import json
-import os
 import re
-import subprocess
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,7 +25,7 @@ from typing import Any
 
 import pytest
 import yaml
-from dbt_harness import PROJECT_DIR, dbt_executable
+from dbt_runner import PROJECT_DIR, Dbt
 
 PACKAGE = "idstitch"
 VAR_NAME = re.compile(r"\bidstitch_[a-z0-9_]+\b")
@@ -47,53 +43,18 @@ class Docs:
     target: Path
 
 
-def _dbt(args: list[str], db_path: Path, target: Path, logs: Path) -> None:
-    env = dict(os.environ)
-    for name in (
-        "IDSTITCH_TARGET",
-        "IDSTITCH_DUCKDB_SCHEMA",
-        "DBT_PROFILES_DIR",
-        "DBT_TARGET_PATH",
-    ):
-        env.pop(name, None)
-    env["IDSTITCH_DUCKDB_PATH"] = str(db_path)
-    env["DBT_SEND_ANONYMOUS_USAGE_STATS"] = "false"
-    env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")
-    proc = subprocess.run(
-        [
-            dbt_executable(),
-            *args,
-            "--project-dir",
-            str(PROJECT_DIR),
-            "--profiles-dir",
-            str(PROJECT_DIR),
-            "--target-path",
-            str(target),
-            "--log-path",
-            str(logs),
-        ],
-        cwd=PROJECT_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=900,
-        check=False,
-    )
-    tail = "\n".join((proc.stdout + proc.stderr).strip().splitlines()[-40:])
-    assert proc.returncode == 0, f"dbt {' '.join(args)} failed:\n{tail}"
-
-
 @pytest.fixture(scope="module")
 def docs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Docs]:
     work = tmp_path_factory.mktemp("docs")
-    db_path, target, logs = work / "docs.duckdb", work / "target", work / "logs"
-    _dbt(["seed"], db_path, target, logs)
-    _dbt(["run"], db_path, target, logs)
-    _dbt(["docs", "generate"], db_path, target, logs)
+    dbt = Dbt(env={"IDSTITCH_DUCKDB_PATH": str(work / "docs.duckdb")})
+    demo = {"idstitch_demo_seeds": True}
+    dbt.run(["seed"], work / "seed", demo).check()
+    dbt.run(["run"], work / "run", demo).check()
+    generated = dbt.run(["docs", "generate"], work / "docs", demo).check()
     yield Docs(
-        manifest=json.loads((target / "manifest.json").read_text()),
-        catalog=json.loads((target / "catalog.json").read_text()),
-        target=target,
+        manifest=generated.json("manifest.json"),
+        catalog=generated.json("catalog.json"),
+        target=generated.target,
     )
 
 
