@@ -96,7 +96,8 @@ final as (
         on identifies.event_key = events.event_key
     left join identifiers_pivoted
         on identifies.event_key = identifiers_pivoted.event_key
-    left join person_keys
+    {#- person_keys is read by idstitch.protect when encrypting #}
+    left join person_keys  -- noqa: ST11
         on events.person_id = person_keys.person_id
     where not exists (
         select 1 from suppressed
