@@ -14,8 +14,8 @@ Every run gets:
 * the profile target on the command line (``--target``), vars as JSON (``--vars``);
 * its own target and log directories, ``<work>/target`` and ``<work>/logs``, so runs never
   share state (partial parsing, run_results.json) and nothing is written into the repository;
-* a failure message naming the command and the variables passed, with dbt's error summary or
-  the tail of its log (``DbtResult.check``).
+* a failure message naming the command and the variables passed (secrets hidden), with dbt's
+  error summary or the tail of its log (``DbtResult.check``).
 
 ``Dbt.start`` runs dbt in the background (builds of different files in parallel);
 ``Dbt.run_in_process`` runs it inside this process (Spark ``method: session``: loading,
@@ -54,6 +54,8 @@ LIBPQ_PREFIX = "PG"
 # Commands without --target-path (they write no artefacts there).
 NO_TARGET_PATH = frozenset(["deps", "debug", "clean", "init"])
 ERROR_MARKERS = ("Completed with", "Encountered an error")
+# Variables whose values a failure message leaves out (master keys and the like).
+SECRET_WORDS = ("KEY", "SECRET", "PASSWORD", "TOKEN")
 
 
 def dbt_executable() -> str:
@@ -62,6 +64,10 @@ def dbt_executable() -> str:
     if not dbt.exists():
         raise RuntimeError(f"no dbt beside {sys.executable}: run the tests with the venv's pytest")
     return str(dbt)
+
+
+def _shown(name: str, value: str) -> str:
+    return "<hidden>" if any(word in name.upper() for word in SECRET_WORDS) else value
 
 
 @dataclass(frozen=True)
@@ -107,10 +113,10 @@ class DbtResult:
     def check(self, lines: int = 80) -> DbtResult:
         """This result, or an AssertionError saying what failed and how."""
         if not self.ok:
-            passed = " ".join(f"{k}={v}" for k, v in sorted(self.env.items())) or "none"
+            passed = " ".join(f"{k}={_shown(k, v)}" for k, v in sorted(self.env.items()))
             raise AssertionError(
                 f"dbt {' '.join(self.args)} failed (exit {self.returncode}, work {self.work}, "
-                f"variables passed: {passed}):\n{self.log_tail(lines)}"
+                f"variables passed: {passed or 'none'}):\n{self.log_tail(lines)}"
             )
         return self
 
