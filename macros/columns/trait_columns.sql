@@ -45,7 +45,11 @@
         order). -#}
     {{ idstitch.last_non_null(
         relation_alias ~ '.' ~ idstitch.quote_identifier(trait),
-        [relation_alias ~ '.event_at', relation_alias ~ '.received_at', idstitch.binary_order(relation_alias ~ '.event_id')]
+        [
+            relation_alias ~ '.event_at',
+            relation_alias ~ '.received_at',
+            idstitch.binary_order(relation_alias ~ '.event_id'),
+        ]
     ) }}
 {%- endmacro %}
 

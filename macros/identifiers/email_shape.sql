@@ -9,5 +9,6 @@
 {% macro is_email_shaped(expr) -%}
     {#- Boolean SQL: expr, trimmed, matches email_pattern(). The `like` goes first: it is
         cheap and rules out most values before the regular expression runs. -#}
-    ({{ expr }} like '%@%' and {{ idstitch.regexp_matches(idstitch.trim_whitespace(expr), idstitch.email_pattern()) }})
+    {%- set trimmed = idstitch.trim_whitespace(expr) -%}
+    ({{ expr }} like '%@%' and {{ idstitch.regexp_matches(trimmed, idstitch.email_pattern()) }})
 {%- endmacro %}

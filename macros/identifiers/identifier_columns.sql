@@ -39,7 +39,8 @@
         an `email` when email-shaped (is_email_shaped), else an `external_id`; every
         other column's values are of the type named like the column. -#}
     case
-            when {{ source_column_expr }} = 'user_id' and {{ idstitch.is_email_shaped(raw_value_expr) }} then 'email'
+            when {{ source_column_expr }} = 'user_id'
+                and {{ idstitch.is_email_shaped(raw_value_expr) }} then 'email'
             when {{ source_column_expr }} = 'user_id' then 'external_id'
             else {{ source_column_expr }}
         end

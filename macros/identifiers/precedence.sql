@@ -5,7 +5,8 @@
         for every type not listed; types not listed and no '*' rank after all listed. -#}
     {%- set order = var('idstitch_identifier_precedence') -%}
     {%- if order | length == 0 -%}
-        {{ exceptions.raise_compiler_error("idstitch: var idstitch_identifier_precedence must list at least one type") }}
+        {{ exceptions.raise_compiler_error(
+            "idstitch: var idstitch_identifier_precedence must list at least one type") }}
     {%- endif -%}
     {%- set wildcard = order.index('*') if '*' in order else order | length -%}
     case {{ type_expr }}

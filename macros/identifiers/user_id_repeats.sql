@@ -6,9 +6,14 @@
         is one identifier). Only external_id and email can repeat a user_id; for every
         other type this is `true`. -#}
     {%- if identifier_type == 'external_id' -%}
-        ({{ user_id_expr }} is null or {{ idstitch.is_email_shaped(user_id_expr) }} or {{ idstitch.normalise_identifier('external_id', user_id_expr) }} <> {{ idstitch.normalise_identifier('external_id', 'cast(' ~ trait_expr ~ ' as ' ~ dbt.type_string() ~ ')') }})
+        {%- set trait_text = 'cast(' ~ trait_expr ~ ' as ' ~ dbt.type_string() ~ ')' -%}
+        ({{ user_id_expr }} is null or {{ idstitch.is_email_shaped(user_id_expr) }}
+            or {{ idstitch.normalise_identifier('external_id', user_id_expr) }}
+            <> {{ idstitch.normalise_identifier('external_id', trait_text) }})
     {%- elif identifier_type == 'email' -%}
-        ({{ user_id_expr }} is null or not {{ idstitch.is_email_shaped(user_id_expr) }} or {{ idstitch.normalise_identifier('email', user_id_expr) }} <> {{ idstitch.normalise_identifier('email', trait_expr) }})
+        ({{ user_id_expr }} is null or not {{ idstitch.is_email_shaped(user_id_expr) }}
+            or {{ idstitch.normalise_identifier('email', user_id_expr) }}
+            <> {{ idstitch.normalise_identifier('email', trait_expr) }})
     {%- else -%}
         true
     {%- endif -%}
