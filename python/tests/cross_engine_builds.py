@@ -176,6 +176,16 @@ _PG_TYPES = {
 }
 
 
+def _pg_name(name: str) -> str:
+    """A column name quoted for PostgreSQL (quote character doubled)."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _spark_name(name: str) -> str:
+    """A column name quoted for Spark SQL (backtick doubled)."""
+    return "`" + name.replace("`", "``") + "`"
+
+
 def _pg_type(arrow_type: pa.DataType) -> str:
     if pa.types.is_timestamp(arrow_type):
         return "timestamptz" if arrow_type.tz else "timestamp"
@@ -201,7 +211,7 @@ class PostgresEngine(Engine):
             cur.execute(f'create schema "{dataset.raw_schema}"')
             for table in RAW_TABLES:
                 data = pq.read_table(dataset.parquet_dir / f"{table}.parquet")
-                columns = ", ".join(f'"{f.name}" {_pg_type(f.type)}' for f in data.schema)
+                columns = ", ".join(f"{_pg_name(f.name)} {_pg_type(f.type)}" for f in data.schema)
                 qualified = f'"{dataset.raw_schema}"."{table}"'
                 cur.execute(f"create table {qualified} ({columns})")
                 csv_path = self.work / f"{dataset.name}-{table}.csv"
@@ -269,9 +279,9 @@ class SparkEngine(Engine):
             # (the session zone is UTC), as a Segment warehouse has them.
             frame = frame.select(
                 *[
-                    F.col(f"`{f.name}`").cast("timestamp").alias(f.name)
+                    F.col(_spark_name(f.name)).cast("timestamp").alias(f.name)
                     if f.dataType.typeName().startswith("timestamp")
-                    else F.col(f"`{f.name}`")
+                    else F.col(_spark_name(f.name))
                     for f in frame.schema.fields
                 ]
             )
