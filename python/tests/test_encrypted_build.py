@@ -306,7 +306,7 @@ def seed_rows() -> list[dict[str, str]]:
 def seed_plaintexts() -> set[str]:
     """Every seed email and phone (raw and normalised) and every first/last/full name.
 
-    Junk that the models reject is no email or phone (DESIGN.md: a phone needs 7+
+    Junk that the models reject is no email or phone (the data contract: a phone needs 7+
     digits; values made only of 0 and - are blocked), so ``123`` and ``0000000``
     are not searched for: they occur by design in opaque ids such as ``123abc``.
     """
