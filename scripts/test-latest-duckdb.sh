@@ -35,8 +35,11 @@ cp -r python/pyproject.toml python/idstitch "$work/python/"
 "${pip[@]}" check
 changed=$(comm -23 "$work/before.txt" "$work/after.txt")
 if [[ -n $changed ]]; then
-    say "installing the helper changed what dbt-duckdb had installed:" >&2
-    diff "$work/before.txt" "$work/after.txt" >&2 || true
+    say "installing the helper changed what dbt-duckdb had installed (was -> now):" >&2
+    while IFS= read -r line; do
+        now=$(grep -i "^${line%%==*}==" "$work/after.txt" || echo "removed")
+        echo "  $line -> $now" >&2
+    done <<< "$changed"
     exit 1
 fi
 say "versions: $("$bin/python" - <<'PY'
