@@ -335,8 +335,10 @@ def rounds_of(db: Path, invocation_id: str, model: str) -> dict[str, Any]:
 
     with duckdb.connect(str(db), read_only=True) as con:
         rows = con.execute(
+            # the bench builds the components model alone: its rounds stay in the log relation
+            # beside it (`<model>__rounds`), which the idstitch_component_rounds model publishes
             "select round_number, phase, edges_in, nodes_hooked, pointer_jumps, edges_out, "
-            "seconds from main.idstitch_component_rounds "
+            f'seconds from main."{model}__rounds" '
             "where invocation_id = ? and model_name = ? order by round_number",
             [invocation_id, model],
         ).fetchall()
