@@ -11,6 +11,7 @@ from idstitch.cli import CliError
 from idstitch.commands._options import add_db_argument, db_path
 from idstitch.load import (
     DEFAULT_BATCH_SIZE,
+    DEFAULT_MAX_NEW_COLUMNS,
     DEFAULT_SCHEMA,
     MAX_FIELDS,
     MAX_RECORD_BYTES,
@@ -21,9 +22,11 @@ from idstitch.load import (
 )
 
 DESCRIPTION = f"""\
-Load newline-delimited JSON, JSON arrays or single JSON objects (gzip or not)
-exported from a tracking pipeline into the raw tables identifies, tracks and
-pages of a DuckDB schema, one row per message, as a Segment warehouse would.
+Load newline-delimited JSON, JSON arrays, single JSON objects or several JSON
+values one after another (gzip or not, detected from the content; a UTF-8 BOM
+at the start is skipped) exported from a tracking pipeline into the raw tables
+identifies, tracks and pages of a DuckDB schema, one row per message, as a
+Segment warehouse would.
 
 Segment / Customer.io spec messages are routed by `type`: identify ->
 identifies (traits and context.traits flattened into snake_case columns,
@@ -33,18 +36,57 @@ address.postalCode -> address_postal_code), track -> tracks, page and screen
 plus an identifies row holding the user's attributes; user_id is
 user.external_id (else user.email), and external_id stays a trait column.
 
-Loading is idempotent: rows whose id (messageId, Inngest id, or a hash of the
-message when it has none) is already in the table are skipped and counted.
-Tables that exist are appended to; columns they lack are added (VARCHAR, or
-TIMESTAMP for the timestamp columns).
+Duplicates: of several copies of one message id (messageId, Inngest id, or a
+hash of the message when it has none) in a load, the first received is kept,
+the dbt package's rule: the smallest received_at, then the earliest
+timestamp, then the smaller user_id, then the smaller anonymous_id (byte
+order; a missing value after any value). Rows the table held before the load
+are never changed, so re-loading a file writes nothing twice; skipped copies
+are counted.
 
-Nothing is dropped silently: records that cannot be loaded (malformed JSON,
-bytes that are not UTF-8, no userId/anonymousId/user identifier, unknown or
-unsupported type, fields of the wrong type, unparsable timestamps, strings
-over {MAX_STRING_BYTES // 1024} KiB, records over {MAX_RECORD_BYTES // (1024 * 1024)} MiB, \
-over {MAX_FIELDS} trait fields) are appended
-to the rejects file as JSON lines with source file, line number, reason and an
-excerpt, and counted in the summary. Point dbt at the schema with
+Columns: tables that exist are appended to; columns they lack are added
+(VARCHAR, or TIMESTAMP for the timestamp columns), at most --max-new-columns
+per load over the three tables (default: {DEFAULT_MAX_NEW_COLUMNS}; the core
+columns of a table are not counted). A message that would add more is rejected
+as too_many_new_columns; load it again with a higher limit to take it.
+
+Nothing is dropped silently. Records that cannot be loaded are appended to the
+rejects file as JSON lines (source file, line, reason, detail, excerpt, bytes)
+and counted by reason in the summary:
+  malformed_json        not JSON; in an array or a file of several values,
+                        reading starts again at the next object that parses,
+                        and the detail says where (or that nothing after it
+                        could be read)
+  invalid_utf8          bytes that are not UTF-8 text
+  corrupt_file          a truncated or corrupt gzip stream, or a read error:
+                        what came before the damage is loaded, the files
+                        before and after it too
+  message_too_large     a record over {MAX_RECORD_BYTES // (1024 * 1024)} MiB
+  value_too_large       a string over {MAX_STRING_BYTES // 1024} KiB
+  not_an_object         a JSON value that is not an object
+  unknown_type          no or an unknown `type` (and not an Inngest event)
+  unsupported_type      alias and group calls
+  wrong_type            a field of the wrong JSON type (traits not an object, ...)
+  no_identifier         no userId / anonymousId (identify: nor an identifying
+                        trait external_id, email, phone or *_id; Inngest: no
+                        user identifier)
+  identifier_not_scalar an identifying trait (external_id, email, phone,
+                        *_id) given as an object or an array
+  missing_event         a track call or Inngest event without a name
+  missing_timestamp     no timestamp, receivedAt or originalTimestamp
+  bad_timestamp         a timestamp that cannot be read
+  too_many_fields       over {MAX_FIELDS} trait fields in one message
+  too_many_new_columns  over the --max-new-columns limit (above)
+  type_mismatch         a value that does not fit the type of an existing
+                        column (the whole message is rejected, every row of
+                        it; the detail names the column and type, never the
+                        value)
+A reject the rejects file already lists (same source, line, reason, excerpt
+and size, as on a reload) is counted but not appended again.
+
+Exit status: 0 when the load ran, rejected records included (they are counted
+in the summary); 1 with --fail-on-reject when any record was rejected; 2 for a
+usage error, a missing file or a database error. Point dbt at the schema with
 --vars '{{idstitch_source_schema: {DEFAULT_SCHEMA}}}'.
 """
 
@@ -81,11 +123,20 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         default=DEFAULT_BATCH_SIZE,
         help=f"rows per insert and table (default: {DEFAULT_BATCH_SIZE:,})",
     )
+    parser.add_argument(
+        "--max-new-columns",
+        type=int,
+        default=DEFAULT_MAX_NEW_COLUMNS,
+        metavar="N",
+        help=f"columns one load may add to the tables; a message that would add more is "
+        f"rejected as too_many_new_columns (default: {DEFAULT_MAX_NEW_COLUMNS})",
+    )
     parser.add_argument("--quiet", action="store_true", help="no progress messages on stderr")
     parser.add_argument(
         "--fail-on-reject",
         action="store_true",
-        help="exit with status 1 when any record was rejected (default: 0)",
+        help="exit with status 1 when any record was rejected (default: exit status 0, "
+        "rejects counted in the summary)",
     )
     parser.set_defaults(func=run)
 
@@ -98,6 +149,8 @@ def run(args: argparse.Namespace) -> int:
     db = str(db_path(args))
     if args.batch_size < 1:
         raise CliError("--batch-size must be at least 1")
+    if args.max_new_columns < 0:
+        raise CliError("--max-new-columns must be 0 or more")
     rejects = args.rejects or str(default_rejects_path(db))
     try:
         summary = load_files(
@@ -106,6 +159,7 @@ def run(args: argparse.Namespace) -> int:
             schema=args.schema,
             rejects_path=rejects,
             batch_size=args.batch_size,
+            max_new_columns=args.max_new_columns,
             progress=None if args.quiet else _progress,
         )
     except FileNotFoundError as exc:

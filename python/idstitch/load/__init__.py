@@ -94,6 +94,7 @@ from idstitch.load.records import Reject, Row
 from idstitch.load.shapes import (
     CORE_COLUMNS,
     DEFAULT_BATCH_SIZE,
+    DEFAULT_MAX_NEW_COLUMNS,
     DEFAULT_SCHEMA,
     EXCERPT_BYTES,
     IDENTIFYING_TRAITS,
@@ -116,6 +117,7 @@ __all__ = [
     "CORE_COLUMNS",
     "DEFAULT_BATCH_SIZE",
     "DEFAULT_DB",
+    "DEFAULT_MAX_NEW_COLUMNS",
     "DEFAULT_SCHEMA",
     "EXCERPT_BYTES",
     "IDENTIFYING_TRAITS",

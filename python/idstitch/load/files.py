@@ -3,20 +3,21 @@
 from __future__ import annotations
 
 import time
-from collections import Counter
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import duckdb
 
-from idstitch.load.convert import Converter
+from idstitch.load.loading import Load
 from idstitch.load.names import quote
-from idstitch.load.reading import records
-from idstitch.load.records import Reject, Row
 from idstitch.load.rejects import RejectsFile
-from idstitch.load.shapes import DEFAULT_BATCH_SIZE, DEFAULT_SCHEMA, REJECTS_FILENAME, TABLES
+from idstitch.load.shapes import (
+    DEFAULT_BATCH_SIZE,
+    DEFAULT_MAX_NEW_COLUMNS,
+    DEFAULT_SCHEMA,
+    REJECTS_FILENAME,
+)
 from idstitch.load.summary import LoadSummary
-from idstitch.load.tables import RawTable
 from idstitch.paths import DEFAULT_DB
 
 Progress = Callable[[str], None]
@@ -52,67 +53,6 @@ def default_rejects_path(db_path: str | Path | None) -> Path:
     return Path(db_path).parent / REJECTS_FILENAME
 
 
-class _Load:
-    """One load in progress: the tables, the rejects file and the counts."""
-
-    def __init__(
-        self,
-        con: duckdb.DuckDBPyConnection,
-        schema: str,
-        rejects: RejectsFile,
-        summary: LoadSummary,
-        batch_size: int,
-    ) -> None:
-        self.tables = {name: RawTable(con, schema, name) for name in TABLES}
-        self.rejects = rejects
-        self.summary = summary
-        self.batch_size = batch_size
-        self.converter = Converter()
-        self.reject_counts: Counter[str] = Counter()
-        self.counts: Counter[str] = Counter()
-
-    def flush(self, table: RawTable) -> None:
-        written, skipped = table.flush()
-        self.summary.written[table.name] += written
-        self.summary.duplicates[table.name] += skipped
-
-    def add(self, produced: list[tuple[str, Row]]) -> None:
-        for table_name, row in produced:
-            table = self.tables[table_name]
-            table.add(row)
-            if len(table.rows) >= self.batch_size:
-                self.flush(table)
-
-    def file(self, path: Path, report: Callable[[str], None]) -> None:
-        source = str(path)
-        before = self.summary.records
-        for record in records(path, self.counts):
-            self.summary.records += 1
-            error = record.error
-            if error is None:
-                try:
-                    produced = self.converter.convert(record.value)
-                except Reject as reject:
-                    error = reject
-                except RecursionError:
-                    error = Reject("malformed_json", "nested too deeply")
-            if error is not None:
-                self.reject_counts[error.reason] += 1
-                self.rejects.write(source, record, error)
-            else:
-                self.summary.accepted += 1
-                self.add(produced)
-            if self.summary.records % 1000 == 0:
-                report(source)
-        if self.summary.records == before:
-            self.summary.empty_files.append(source)
-
-    def finish(self) -> None:
-        for table in self.tables.values():
-            self.flush(table)
-            table.ensure_exists()
-
-
 def load_files(
     paths: Iterable[str | Path],
     db: str | Path | duckdb.DuckDBPyConnection = DEFAULT_DB,
@@ -120,6 +60,7 @@ def load_files(
     rejects_path: str | Path | None = None,
     *,
     batch_size: int = DEFAULT_BATCH_SIZE,
+    max_new_columns: int = DEFAULT_MAX_NEW_COLUMNS,
     progress: Progress | None = None,
     progress_seconds: float = 5.0,
 ) -> LoadSummary:
@@ -129,6 +70,8 @@ def load_files(
     what it wrote and a re-run skips it). Rejected records are appended to
     ``rejects_path`` (default: see ``default_rejects_path``). ``progress`` gets a line
     every ``progress_seconds`` while reading."""
+    if max_new_columns < 0:
+        raise ValueError("max_new_columns must be 0 or more")
     started = time.monotonic()
     files = expand_paths(paths)
     own = not isinstance(db, duckdb.DuckDBPyConnection)
@@ -139,7 +82,14 @@ def load_files(
         con = duckdb.connect(str(db))
         rejects = RejectsFile(Path(rejects_path) if rejects_path else default_rejects_path(db))
     summary = LoadSummary(files=len(files))
-    load = _Load(con, schema, rejects, summary, batch_size)
+    load = Load(
+        con,
+        schema,
+        rejects,
+        summary,
+        batch_size=batch_size,
+        max_new_columns=max_new_columns,
+    )
     last_report = time.monotonic()
 
     def report(source: str) -> None:
@@ -162,6 +112,7 @@ def load_files(
             load.file(path, report)
         load.finish()
     finally:
+        load.close()
         rejects.close()
         if own:
             con.close()
@@ -169,5 +120,6 @@ def load_files(
     summary.ignored_fields = dict(load.converter.ignored)
     summary.blank_lines = load.counts["blank_lines"]
     summary.rejects_path = rejects.path if summary.rejects else None
+    summary.rejects_repeated = rejects.repeated
     summary.seconds = time.monotonic() - started
     return summary

@@ -6,8 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from idstitch.load.records import Reject, Row
-from idstitch.load.shapes import IDENTIFYING_TRAITS, INNGEST_KEYS
-from idstitch.load.traits import Traits
+from idstitch.load.shapes import INNGEST_KEYS
+from idstitch.load.traits import Traits, is_identifier_name
 from idstitch.load.values import (
     blank,
     id_text,
@@ -35,11 +35,7 @@ def inngest_rows(traits: Traits, msg: dict[str, Any]) -> list[tuple[str, Row]]:
     if blank(event_id):
         event_id = message_hash(msg)
     attributes = traits.traits(user, "user")
-    if not any(
-        not blank(value)
-        for key, value in attributes.items()
-        if key in IDENTIFYING_TRAITS or key.endswith("_id")
-    ):
+    if not any(not blank(value) for key, value in attributes.items() if is_identifier_name(key)):
         raise Reject(
             "no_identifier",
             "Inngest event without a user identifier (external_id, email, phone or *_id)",

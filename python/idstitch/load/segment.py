@@ -6,8 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from idstitch.load.records import Reject, Row
-from idstitch.load.shapes import IDENTIFYING_TRAITS, PAGE_FIELDS, SEGMENT_KEYS_BY_TYPE
-from idstitch.load.traits import Traits
+from idstitch.load.shapes import PAGE_FIELDS, SEGMENT_KEYS_BY_TYPE
+from idstitch.load.traits import Traits, is_identifier_name
 from idstitch.load.values import (
     blank,
     first_of,
@@ -62,11 +62,7 @@ def _identify(
     if (
         blank(row["user_id"])
         and blank(row["anonymous_id"])
-        and not any(
-            not blank(value)
-            for name, value in merged.items()
-            if name in IDENTIFYING_TRAITS or name.endswith("_id")
-        )
+        and not any(not blank(value) for name, value in merged.items() if is_identifier_name(name))
     ):
         raise Reject(
             "no_identifier",

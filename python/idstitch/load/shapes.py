@@ -13,6 +13,8 @@ MAX_FIELDS = 1000
 MAX_COLUMN_NAME = 128
 EXCERPT_BYTES = 200
 MAX_IGNORED_KINDS = 100
+#: columns one load may add to the raw tables (core columns of a new table not counted)
+DEFAULT_MAX_NEW_COLUMNS = 50
 
 TABLES = ("identifies", "tracks", "pages")
 TIMESTAMP_COLUMNS = frozenset({"timestamp", "received_at", "sent_at", "original_timestamp"})

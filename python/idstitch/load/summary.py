@@ -22,6 +22,8 @@ class LoadSummary:
     blank_lines: int = 0
     empty_files: list[str] = field(default_factory=list)
     rejects_path: Path | None = None
+    #: rejects the rejects file already listed (a reload), counted but not appended
+    rejects_repeated: int = 0
     seconds: float = 0.0
 
     @property
@@ -41,6 +43,11 @@ class LoadSummary:
         if self.rejects:
             where = f" (details in {self.rejects_path})" if self.rejects_path else ""
             out.append(f"rejected by reason{where}:")
+            if self.rejects_repeated:
+                out.append(
+                    f"  ({self.rejects_repeated:,} of them already listed there, "
+                    "not appended again)"
+                )
             for reason, count in sorted(self.rejects.items(), key=lambda kv: (-kv[1], kv[0])):
                 out.append(f"  {reason:<20} {count:>10,}")
         if self.ignored_fields:

@@ -8,8 +8,30 @@ from typing import Any
 
 from idstitch.load.names import snake_case
 from idstitch.load.records import Reject
-from idstitch.load.shapes import MAX_COLUMN_NAME, MAX_FIELDS, MAX_IGNORED_KINDS, RESERVED_TRAITS
-from idstitch.load.values import scalar_text
+from idstitch.load.shapes import (
+    IDENTIFYING_TRAITS,
+    MAX_COLUMN_NAME,
+    MAX_FIELDS,
+    MAX_IGNORED_KINDS,
+    RESERVED_TRAITS,
+)
+from idstitch.load.values import kind_of, scalar_text
+
+
+def is_identifier_name(name: str) -> bool:
+    """Whether a trait column carries identifiers: external_id, email, phone, *_id."""
+    return name in IDENTIFYING_TRAITS or name.endswith("_id")
+
+
+def _check_identifier(name: str, value: Any, label: str) -> None:
+    """An identifier trait given as an object or an array is rejected: flattened, it
+    would silently stop being the identifier (``email.address`` -> ``email_address``)."""
+    if isinstance(value, dict | list) and is_identifier_name(name) and name not in RESERVED_TRAITS:
+        raise Reject(
+            "identifier_not_scalar",
+            f"{label}: {name} is {kind_of(value)}; an identifier trait "
+            "(external_id, email, phone, *_id) must be a string or a number",
+        )
 
 
 class Traits:
@@ -51,6 +73,7 @@ class Traits:
                 continue
             name = prefix + segment
             is_exact = exact_path and key == segment
+            _check_identifier(name, value, label)
             if isinstance(value, dict):
                 self._flatten_into(value, name + "_", is_exact, label, out, exact)
                 continue
