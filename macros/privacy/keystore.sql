@@ -48,12 +48,17 @@
         sharing the key store (dev and prod) cannot take each other's keys. Keys go
         only through `idstitch forget` and `idstitch keys prune`. created_at is UTC
         (DuckDB: encryption runs there only), as `keys prune` compares it with the
-        start of a build. -#}
+        start of a build. The key store is a database of its own (a file attached
+        beside the warehouse) and a DuckDB transaction writes to one database only,
+        so the new keys are committed here and the model's own statements run in a
+        new transaction that dbt commits as usual. -#}
     {%- if idstitch.encryption_enabled() and execute -%}
         {%- set keys = source('idstitch_keystore', 'data_keys') -%}
         insert into {{ keys }} (person_id, wrapped_key, created_at)
         select persons.person_id, idstitch_new_wrapped_key(persons.person_id), timezone('UTC', now())
         from (select distinct person_id from {{ persons_relation }}) as persons
-        where not exists (select 1 from {{ keys }} as existing where existing.person_id = persons.person_id)
+        where not exists (select 1 from {{ keys }} as existing where existing.person_id = persons.person_id);
+        commit;
+        begin transaction
     {%- endif -%}
 {%- endmacro %}

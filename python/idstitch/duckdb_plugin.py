@@ -5,17 +5,18 @@ Enabling it (profile, under the duckdb output)::
     plugins:
       - module: idstitch.duckdb_plugin
         config:                        # all optional
-          keystore_schema: idstitch_keystore   # schema, or catalog.schema
-          keystore_path: keys.duckdb           # separate key store file (recommended)
-          ensure_keystore: true                # create tables + index key on connect
+          keystore_path: keys.duckdb           # default: IDSTITCH_KEYSTORE_PATH, or
+                                               # <warehouse>.keys.duckdb beside the warehouse
+          ensure_keystore: true                # create the file, tables + index key on connect
 
-With ``keystore_path`` the file is attached as database ``idstitch_keys`` and the
-tables live in ``idstitch_keys.main`` (or ``idstitch_keys.<keystore_schema>``); do
-not also list it under the profile's ``attach:``. The master key is read from
-``IDSTITCH_MASTER_KEY`` / ``IDSTITCH_MASTER_KEY_FILE`` (see :mod:`idstitch.crypto`)
-when a function first needs it, never at import, so ``dbt debug``/``compile`` work
-without it. On connect the plugin creates the key store tables and, if the master
-key is available, the index key.
+The key store file is attached as database ``idstitch_keystore`` (tables in its
+``main`` schema), which dbt reads as the source ``idstitch_keystore``; do not also
+list it under the profile's ``attach:``. With ``ensure_keystore`` false and no
+key store file yet (encryption off), nothing is attached or created. The master
+key is read from ``IDSTITCH_MASTER_KEY`` / ``IDSTITCH_MASTER_KEY_FILE`` (see
+:mod:`idstitch.crypto`) when a function first needs it, never at import, so ``dbt
+debug``/``compile`` work without it. On connect the plugin creates the key store
+tables and, if the master key is available, the index key.
 
 SQL functions (scalar, vectorised Arrow UDFs; every argument and result VARCHAR):
 
@@ -59,9 +60,9 @@ from idstitch.crypto import (
     new_wrapped_data_key,
 )
 from idstitch.keystore import (
-    DEFAULT_KEYSTORE_SCHEMA,
-    KEYSTORE_ALIAS,
     attach_keystore,
+    database_path,
+    default_keystore_path,
     ensure_keystore,
 )
 
@@ -202,19 +203,17 @@ def register_functions(
 def configure(
     con: duckdb.DuckDBPyConnection,
     *,
-    keystore_schema: str | None = None,
     keystore_path: str | None = None,
     ensure: bool = True,
     master_key: MasterKey | None = None,
-) -> str:
-    """Register the functions, attach/create the key store; return its location."""
+) -> str | None:
+    """Register the functions, attach (and with ``ensure`` create) the key store file;
+    return its location, or None when ``ensure`` is off and there is no file."""
     register_functions(con, master_key)
-    if keystore_path:
-        location = attach_keystore(con, keystore_path)
-        if keystore_schema:
-            location = f"{KEYSTORE_ALIAS}.{keystore_schema.split('.')[-1]}"
-    else:
-        location = keystore_schema or DEFAULT_KEYSTORE_SCHEMA
+    path = keystore_path or default_keystore_path(database_path(con))
+    if not ensure and path != ":memory:" and not os.path.exists(path):
+        return None
+    location = attach_keystore(con, path)
     if ensure:
         try:
             ensure_keystore(con, location, master_key)
@@ -234,9 +233,7 @@ def _make_plugin_class() -> type:
         """dbt-duckdb plugin: installs the idstitch functions on every connection."""
 
         def initialize(self, plugin_config: dict[str, Any]) -> None:
-            schema = plugin_config.get("keystore_schema")
             path = plugin_config.get("keystore_path")
-            self.keystore_schema: str | None = str(schema) if schema else None
             self.keystore_path: str | None = str(path) if path else None
             ensure = plugin_config.get("ensure_keystore", True)
             self.ensure_keystore = str(ensure).strip().lower() not in ("false", "0", "no")
@@ -244,7 +241,6 @@ def _make_plugin_class() -> type:
         def configure_connection(self, conn: duckdb.DuckDBPyConnection) -> None:
             configure(
                 conn,
-                keystore_schema=self.keystore_schema,
                 keystore_path=self.keystore_path,
                 ensure=self.ensure_keystore,
             )

@@ -1,16 +1,23 @@
-"""The key store: wrapped keys and forget records in DuckDB tables dbt never rebuilds.
+"""The key store: wrapped keys and forget records in a DuckDB file of their own.
 
 Location
-    A schema of the warehouse, ``idstitch_keystore`` by default, in the same DuckDB
-    file as the dbt outputs; any ``schema`` or ``catalog.schema`` name may be given
-    instead. :func:`attach_keystore` attaches a *separate* DuckDB file (alias
-    ``idstitch_keys``, tables in its ``main`` schema, location
-    ``idstitch_keys.main``). Prefer the separate file: a file-level backup of the
-    warehouse then holds ciphertexts but not the keys, so forgetting a person also
-    reaches into such backups.
+    A DuckDB file beside the warehouse: the warehouse file's name with
+    ``.keys.duckdb`` in place of ``.duckdb`` (``idstitch.duckdb`` ->
+    ``idstitch.keys.duckdb``), or the path in ``IDSTITCH_KEYSTORE_PATH``. It is
+    attached to the warehouse connection as database ``idstitch_keystore``; the
+    tables live in its ``main`` schema (location ``idstitch_keystore.main``, which
+    dbt reads as the source ``idstitch_keystore``). An in-memory warehouse gets an
+    in-memory key store. Nothing in the warehouse file holds a wrapped key, so the
+    key store can be rewritten whole (:mod:`idstitch.privacy.rewriting`) when
+    ``forget``, ``rotate-master-key`` or ``keys prune`` remove key material.
+
+    Earlier versions kept the tables in schema ``idstitch_keystore`` of the
+    warehouse file (``IDSTITCH_KEYSTORE_SCHEMA``). Such a store is refused on
+    attach with a message naming ``idstitch keys migrate``, which moves it into the
+    file and rewrites the warehouse file without it.
 
 Tables (created by :func:`ensure_keystore`, idempotently; never dropped or
-rebuilt by idstitch)::
+rebuilt by dbt)::
 
     data_keys(person_id VARCHAR PRIMARY KEY, wrapped_key VARCHAR NOT NULL, created_at TIMESTAMP)
     index_keys(key_name VARCHAR PRIMARY KEY, wrapped_key VARCHAR NOT NULL, created_at TIMESTAMP)
@@ -26,8 +33,10 @@ key is ever written. Timestamps are UTC.
 
 from __future__ import annotations
 
+import os
 import re
 from datetime import UTC, datetime
+from pathlib import Path
 
 import duckdb
 
@@ -42,8 +51,12 @@ from idstitch.crypto import (
     wrapped_key_id,
 )
 
-DEFAULT_KEYSTORE_SCHEMA = "idstitch_keystore"
-KEYSTORE_ALIAS = "idstitch_keys"
+KEYSTORE_ALIAS = "idstitch_keystore"
+DEFAULT_KEYSTORE_SCHEMA = f"{KEYSTORE_ALIAS}.main"
+LEGACY_KEYSTORE_SCHEMA = "idstitch_keystore"
+KEYSTORE_PATH_ENV = "IDSTITCH_KEYSTORE_PATH"
+LEGACY_SCHEMA_ENV = "IDSTITCH_KEYSTORE_SCHEMA"
+KEYSTORE_SUFFIX = ".keys.duckdb"
 INDEX_KEY_NAME = "identifier_index"
 KEYSTORE_TABLES = ("data_keys", "index_keys", "suppressions", "forget_log")
 
@@ -74,23 +87,93 @@ def table(schema: str, name: str) -> str:
     return f'{qualify(schema)}."{name}"'
 
 
+def default_keystore_path(warehouse_path: str | None) -> str:
+    """``IDSTITCH_KEYSTORE_PATH``, else the key store file beside ``warehouse_path``
+    (``x.duckdb`` -> ``x.keys.duckdb``; another name gets ``.keys.duckdb`` appended),
+    else (an in-memory warehouse) ``:memory:``."""
+    configured = os.environ.get(KEYSTORE_PATH_ENV, "").strip()
+    if configured:
+        return configured
+    if not warehouse_path or warehouse_path == ":memory:":
+        return ":memory:"
+    path = Path(warehouse_path)
+    stem = path.name[: -len(".duckdb")] if path.name.endswith(".duckdb") else path.name
+    return str(path.with_name(stem + KEYSTORE_SUFFIX))
+
+
+def database_path(con: duckdb.DuckDBPyConnection, database: str | None = None) -> str | None:
+    """The file of ``database`` (default: the connection's own), None in memory."""
+    row = con.execute(
+        "select path from duckdb_databases() where database_name = coalesce(?, current_database())",
+        [database],
+    ).fetchone()
+    return None if row is None or row[0] is None else str(row[0])
+
+
+def legacy_keystore_schema(con: duckdb.DuckDBPyConnection) -> str | None:
+    """The schema of an in-warehouse key store of earlier versions, if there is one."""
+    name = os.environ.get(LEGACY_SCHEMA_ENV, "").strip() or LEGACY_KEYSTORE_SCHEMA
+    if not _IDENT_RE.match(name) or name == "main":
+        return None
+    row = con.execute(
+        "select count(distinct table_name) from duckdb_tables() where schema_name = ? "
+        "and table_name in (select unnest(?::varchar[])) and database_name = current_database()",
+        [name, list(KEYSTORE_TABLES)],
+    ).fetchone()
+    return name if row is not None and int(row[0]) == len(KEYSTORE_TABLES) else None
+
+
 def attach_keystore(
     con: duckdb.DuckDBPyConnection,
-    path: str,
+    path: str | None = None,
     *,
-    alias: str = KEYSTORE_ALIAS,
     read_only: bool = False,
+    create: bool = True,
 ) -> str:
-    """Attach a separate key store file (created if missing) and return its location."""
-    if not _IDENT_RE.match(alias):
-        raise ValueError(f"not an alias: {alias!r}")
+    """Attach the key store file as ``idstitch_keystore``; return its location
+    (``idstitch_keystore.main``).
+
+    ``path`` defaults to :func:`default_keystore_path` of the connection's file.
+    Refuses an in-warehouse key store of earlier versions (see ``idstitch keys
+    migrate``) and a key store file that does not exist unless ``create`` (never
+    created ``read_only``).
+    """
     attached = {
         row[0] for row in con.execute("select database_name from duckdb_databases()").fetchall()
     }
-    if alias not in attached:
-        mode = " (read_only)" if read_only else ""
-        con.execute(f"attach '{path.replace(chr(39), chr(39) * 2)}' as \"{alias}\"{mode}")
-    return f"{alias}.main"
+    if KEYSTORE_ALIAS in attached:
+        return DEFAULT_KEYSTORE_SCHEMA
+    legacy = legacy_keystore_schema(con)
+    if legacy is not None:
+        raise KeystoreError(
+            f"the key store is inside the warehouse file (schema {legacy}), where deleted "
+            "keys survive in free blocks; run `idstitch keys migrate` once to move it into "
+            "its own file and rewrite the warehouse file without it"
+        )
+    where = path or default_keystore_path(database_path(con))
+    if (read_only or not create) and where != ":memory:" and not Path(where).exists():
+        raise KeystoreError(
+            f"no idstitch key store at {where} (no such file); an encrypted dbt build "
+            "creates it (IDSTITCH_ENCRYPT=true), or set IDSTITCH_KEYSTORE_PATH"
+        )
+    mode = " (read_only)" if read_only else ""
+    con.execute(f"attach '{where.replace(chr(39), chr(39) * 2)}' as \"{KEYSTORE_ALIAS}\"{mode}")
+    if not read_only and where != ":memory:":
+        _remove_stale_rewrite(where)
+    return DEFAULT_KEYSTORE_SCHEMA
+
+
+def rewrite_path(path: str) -> str:
+    """Where a rewrite of the key store at ``path`` is written before it replaces it."""
+    return path + ".rewrite"
+
+
+def _remove_stale_rewrite(path: str) -> None:
+    # Attached read-write, so this process holds the key store's lock: no rewrite
+    # is under way, and a file left here by a killed one holds nothing the store lacks.
+    for leftover in (rewrite_path(path), rewrite_path(path) + ".wal"):
+        if os.path.exists(leftover):
+            os.remove(leftover)
 
 
 def keystore_ddl(schema: str = DEFAULT_KEYSTORE_SCHEMA) -> list[str]:
@@ -152,8 +235,11 @@ def ensure_keystore(
     """Create the key store tables if missing and, unless told not to, the index key.
 
     The index key needs the master key (``master_key`` or the environment); the
-    tables do not. Safe to call on every connection.
+    tables do not. Safe to call on every connection. The default location attaches
+    the key store file first (:func:`attach_keystore`).
     """
+    if schema == DEFAULT_KEYSTORE_SCHEMA:
+        attach_keystore(con)
     for statement in keystore_ddl(schema):
         con.execute(statement)
     if not create_index_key or wrapped_index_key(con, schema) is not None:
@@ -199,17 +285,23 @@ __all__ = [
     "DEFAULT_KEYSTORE_SCHEMA",
     "INDEX_KEY_NAME",
     "KEYSTORE_ALIAS",
+    "KEYSTORE_PATH_ENV",
     "KEYSTORE_TABLES",
+    "LEGACY_KEYSTORE_SCHEMA",
     "KeystoreError",
     "WrappedKeyError",
     "attach_keystore",
     "check_master_key",
+    "database_path",
+    "default_keystore_path",
     "ensure_keystore",
     "keystore_ddl",
     "keystore_exists",
+    "legacy_keystore_schema",
     "load_index_key",
     "qualify",
     "require_keystore",
+    "rewrite_path",
     "store_key_ids",
     "table",
     "utc_now",

@@ -178,7 +178,7 @@ def master(monkeypatch: pytest.MonkeyPatch) -> str:
     return text
 
 
-@pytest.fixture(params=["same-file", "separate-file"])
+@pytest.fixture(params=["default-file", "separate-file"])
 def warehouse(
     request: pytest.FixtureRequest, tmp_path: Path, master: str
 ) -> Iterator[tuple[Path, dict[str, Any]]]:
@@ -798,7 +798,8 @@ DBT_SOURCES = """
 version: 2
 sources:
   - name: idstitch_keystore
-    schema: idstitch_keystore
+    database: idstitch_keystore
+    schema: main
     tables:
       - name: data_keys
       - name: index_keys

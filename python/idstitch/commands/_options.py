@@ -49,13 +49,14 @@ def add_connection_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--keystore-schema",
         default=None,
-        help=f"key store schema or catalog.schema (default: $IDSTITCH_KEYSTORE_SCHEMA or "
-        f"{DEFAULT_KEYSTORE_SCHEMA}; main of the key store file with --keystore-path)",
+        help=f"where the key store tables are, as catalog.schema (default: "
+        f"{DEFAULT_KEYSTORE_SCHEMA}, the key store file attached)",
     )
     parser.add_argument(
         "--keystore-path",
         default=None,
-        help="separate DuckDB file holding the key store (default: $IDSTITCH_KEYSTORE_PATH)",
+        help="the key store's DuckDB file (default: $IDSTITCH_KEYSTORE_PATH, else "
+        "<warehouse>.keys.duckdb beside the warehouse file)",
     )
 
 
@@ -76,7 +77,7 @@ def open_connection(args: argparse.Namespace, *, read_only: bool) -> duckdb.Duck
     if not path.exists():
         raise CliError(f"no DuckDB file at {path} (run dbt build first, or pass --db)")
     keystore_path = args.keystore_path or os.environ.get("IDSTITCH_KEYSTORE_PATH") or None
-    keystore_schema = args.keystore_schema or os.environ.get("IDSTITCH_KEYSTORE_SCHEMA") or None
+    keystore_schema = args.keystore_schema or None
     schema = output_location(args).schema
     with user_errors():
         return privacy.connect(

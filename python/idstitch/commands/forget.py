@@ -14,9 +14,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         help="forget a person: destroy their data key and suppress their identifiers",
         description="Finds the person with the identifier, deletes their data key (so every "
         "copy of their encrypted data becomes unreadable), and records keyed hashes of all "
-        "their identifiers so the next dbt build drops them. One transaction: on any error "
-        "nothing changes. Needs the master key (IDSTITCH_MASTER_KEY or "
-        "IDSTITCH_MASTER_KEY_FILE).",
+        "their identifiers so the next dbt build drops them. The key store file is "
+        "rewritten whole, so no block of it keeps the key; on any error nothing changes. "
+        "Needs the master key (IDSTITCH_MASTER_KEY or IDSTITCH_MASTER_KEY_FILE).",
     )
     parser.add_argument(
         "--identifier",

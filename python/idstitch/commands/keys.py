@@ -1,4 +1,5 @@
-"""``idstitch keys prune``: delete data keys of person ids no build publishes any more.
+"""``idstitch keys prune``: delete data keys of person ids no build publishes any more;
+``idstitch keys migrate``: move a key store of earlier versions out of the warehouse file.
 
 Builds never delete keys (the key store is shared by every target schema); this
 command is the only way besides ``forget``. It compares the key store with the
@@ -13,7 +14,13 @@ from pathlib import Path
 
 from idstitch import privacy
 from idstitch.cli import CliError
-from idstitch.commands._options import add_connection_arguments, open_connection, user_errors
+from idstitch.commands._options import (
+    add_connection_arguments,
+    add_db_argument,
+    db_path,
+    open_connection,
+    user_errors,
+)
 
 RUN_RESULTS = Path("target") / "run_results.json"
 DEFAULT_MAX_FRACTION = 0.1
@@ -74,6 +81,25 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         "--dry-run", action="store_true", help="say how many keys would be deleted; change nothing"
     )
     prune.set_defaults(func=run_prune)
+    migrate = actions.add_parser(
+        "migrate",
+        help="move a key store kept inside the warehouse file (earlier versions) into its "
+        "own file, and rewrite the warehouse file without it",
+        description="Earlier versions kept the key store in schema idstitch_keystore of the "
+        "warehouse file, where deleted keys survive in free blocks. This writes its rows to "
+        "the key store file (--keystore-path, $IDSTITCH_KEYSTORE_PATH, or <warehouse>.keys."
+        "duckdb beside the warehouse), drops the schema, and rewrites the warehouse file "
+        "whole so no block of it holds a key. Run it once, with nothing else using the "
+        "warehouse; it is safe to run again after an interruption.",
+    )
+    add_db_argument(migrate)
+    migrate.add_argument(
+        "--keystore-path",
+        default=None,
+        help="the key store file to write (default: $IDSTITCH_KEYSTORE_PATH or "
+        "<warehouse>.keys.duckdb)",
+    )
+    migrate.set_defaults(func=run_migrate)
 
 
 def _checked_build(args: argparse.Namespace) -> privacy.BuildCheck | None:
@@ -114,4 +140,18 @@ def run_prune(args: argparse.Namespace) -> int:
     )
     if build is None:
         print("note: no run results were checked (--force)")
+    return 0
+
+
+def run_migrate(args: argparse.Namespace) -> int:
+    with user_errors():
+        report = privacy.migrate_keystore(db_path(args), args.keystore_path)
+    if report.moved_schema is None:
+        print(f"no key store inside {db_path(args)}; rewrote the warehouse file whole")
+    else:
+        print(
+            f"moved the key store ({report.data_keys} data keys) from schema "
+            f"{report.moved_schema} to {report.keystore_path}; rewrote the warehouse file "
+            "whole without it"
+        )
     return 0

@@ -15,8 +15,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         help="re-wrap every data key and the index key under a new master key",
         description="Reads the current master key from IDSTITCH_MASTER_KEY(_FILE) and the new "
         "one from IDSTITCH_NEW_MASTER_KEY or the file named by IDSTITCH_NEW_MASTER_KEY_FILE, "
-        "verifies every key, and re-wraps them in one transaction. Encrypted data and "
-        "identifier hashes do not change.",
+        "verifies every key, and re-wraps them, rewriting the key store file whole so no "
+        "key wrapped under the old master key stays in it (all or nothing). Encrypted data "
+        "and identifier hashes do not change.",
     )
     add_connection_arguments(parser)
     parser.set_defaults(func=run)

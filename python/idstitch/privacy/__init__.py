@@ -8,6 +8,8 @@ built, with the key store of :mod:`idstitch.keystore` and the formats of
 - :mod:`~idstitch.privacy.forgetting` -- :func:`lookup` and :func:`forget`;
 - :mod:`~idstitch.privacy.rotation` -- :func:`rotate_master_key`;
 - :mod:`~idstitch.privacy.pruning` -- :func:`prune_keys` (``idstitch keys prune``);
+- :mod:`~idstitch.privacy.rewriting` -- the key store rewritten whole by the three above;
+- :mod:`~idstitch.privacy.migration` -- :func:`migrate_keystore` (``idstitch keys migrate``);
 - :mod:`~idstitch.privacy.identifiers` -- identifiers normalised like the models.
 
 Typical use::
@@ -39,6 +41,7 @@ from idstitch.privacy.identifiers import (
     person_hash,
 )
 from idstitch.privacy.location import Location, resolve_location
+from idstitch.privacy.migration import MigrationReport, migrate_keystore
 from idstitch.privacy.pruning import (
     BuildCheck,
     PruneReport,
@@ -67,6 +70,7 @@ __all__ = [
     "ForgetReport",
     "Identifier",
     "Location",
+    "MigrationReport",
     "PrivacyError",
     "PruneReport",
     "RotationReport",
@@ -80,6 +84,7 @@ __all__ = [
     "has_index_key",
     "load_new_master_key",
     "lookup",
+    "migrate_keystore",
     "normalise_identifier",
     "parse_identifier",
     "person_hash",

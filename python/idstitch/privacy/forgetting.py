@@ -1,9 +1,10 @@
 """Finding a person by an identifier, and forgetting them (all or nothing).
 
-Forgetting is one transaction on the key store: the person's data key (and the
-keys of any earlier ids of the same person that can be computed) is deleted, the
-``h1:`` hashes of *all* the person's identifiers go into ``suppressions``, and a
-line goes into ``forget_log``. Every copy of the person's encrypted values -- in
+Forgetting rewrites the key store whole (:mod:`idstitch.privacy.rewriting`), all
+or nothing: the new store lacks the person's data key (and the keys of any earlier
+ids of the same person that can be computed), so no block of the file holds it;
+the ``h1:`` hashes of *all* the person's identifiers go into ``suppressions``, and
+a line goes into ``forget_log``. Every copy of the person's encrypted values -- in
 the marts, in ``create table ... as`` backups, in exports -- is unreadable from
 then on; the next ``dbt build`` drops the person and the suppressed identifiers
 keep them out. Raw Segment tables are not touched: delete the person there too.
@@ -27,13 +28,8 @@ from idstitch.keystore import (
 )
 from idstitch.privacy.errors import PrivacyError, UnknownIdentifierError
 from idstitch.privacy.identifiers import Identifier, as_identifier, candidates, person_hash
-from idstitch.privacy.location import (
-    Location,
-    checkpoint,
-    master,
-    require_table,
-    resolve_location,
-)
+from idstitch.privacy.location import Location, master, require_table, resolve_location
+from idstitch.privacy.rewriting import copy_rows, rewrite_keystore
 
 
 def _resolve(
@@ -150,15 +146,15 @@ def _count_keys(con: duckdb.DuckDBPyConnection, keystore_schema: str, ids: Itera
     return int(row[0]) if row else 0
 
 
-def _destroy_keys(
-    con: duckdb.DuckDBPyConnection, keystore_schema: str, person_ids: Iterable[str]
+def _copy_keys_except(
+    con: duckdb.DuckDBPyConnection, old: str, new: str, person_ids: Iterable[str]
 ) -> int:
-    row = con.execute(
-        f"delete from {table(keystore_schema, 'data_keys')} "
-        "where person_id in (select unnest(?::varchar[]))",
-        [sorted(set(person_ids))],
-    ).fetchone()
-    return int(row[0]) if row else 0
+    """Copy every data key except those of ``person_ids``; return how many were left out."""
+    ids = sorted(set(person_ids))
+    copy_rows(
+        con, old, new, "data_keys", "where person_id not in (select unnest(?::varchar[]))", [ids]
+    )
+    return _count_keys(con, old, ids)
 
 
 def _suppress(
@@ -185,19 +181,19 @@ def _write_forget_log(
 
 
 def _apply(con: duckdb.DuckDBPyConnection, keystore_schema: str, plan: _Plan, at: datetime) -> int:
-    """Destroy the keys, suppress the hashes and log the request at ``at``, in one
-    transaction; return how many keys were destroyed."""
-    con.begin()
-    try:
-        destroyed = _destroy_keys(con, keystore_schema, plan.former_ids)
-        _suppress(con, keystore_schema, plan.person_id, plan.hashes, at)
-        _write_forget_log(con, keystore_schema, plan.person_id, at, len(plan.hashes))
-        con.commit()
-    except BaseException:
-        con.rollback()
-        raise
-    checkpoint(con, keystore_schema)
-    return destroyed
+    """Destroy the keys, suppress the hashes and log the request at ``at``: the key
+    store is rewritten whole without the keys (all or nothing, see
+    :mod:`idstitch.privacy.rewriting`); return how many keys were destroyed."""
+
+    def change(con: duckdb.DuckDBPyConnection, old: str, new: str) -> int:
+        destroyed = _copy_keys_except(con, old, new, plan.former_ids)
+        for name in ("index_keys", "suppressions", "forget_log"):
+            copy_rows(con, old, new, name)
+        _suppress(con, new, plan.person_id, plan.hashes, at)
+        _write_forget_log(con, new, plan.person_id, at, len(plan.hashes))
+        return destroyed
+
+    return rewrite_keystore(con, keystore_schema, change)
 
 
 def forget(

@@ -74,17 +74,3 @@ def column_names(con: duckdb.DuckDBPyConnection, schema: str, name: str) -> list
 def master(master_key: MasterKey | None) -> MasterKey:
     """``master_key``, else the one of the environment."""
     return master_key if master_key is not None else load_master_key()
-
-
-def checkpoint(con: duckdb.DuckDBPyConnection, keystore_schema: str) -> None:
-    """Flush the WAL so deleted keys leave the log file now, not at some later
-    checkpoint. (Freed blocks may still hold old bytes until they are reused: see
-    the threat model in the README.)"""
-    parts = keystore_schema.split(".")
-    try:
-        if len(parts) == 2:
-            con.execute(f'checkpoint "{parts[0]}"')
-        else:
-            con.execute("checkpoint")
-    except duckdb.Error:
-        pass

@@ -13,7 +13,9 @@ refuses when the build it compares against looks partial: an empty
 ``user_identifiers``, run results (``run_results.json``) showing the marts failed,
 were skipped or were not built, run results of another schema, or more than a
 given fraction of the keys to delete. Keys created after that build started are
-kept (another schema's build may have created them since).
+kept (another schema's build may have created them since). Deleting rewrites the
+key store whole (:mod:`idstitch.privacy.rewriting`), so no deleted key stays in
+its file.
 """
 
 from __future__ import annotations
@@ -30,7 +32,8 @@ import duckdb
 
 from idstitch.keystore import require_keystore, table
 from idstitch.privacy.errors import PrivacyError
-from idstitch.privacy.location import checkpoint, require_table, resolve_location
+from idstitch.privacy.location import require_table, resolve_location
+from idstitch.privacy.rewriting import copy_rows, rewrite_keystore
 
 MARTS = ("user_identifiers", "users", "identifies")
 _QUOTED_PART = re.compile(r'"((?:[^"]|"")*)"|([^."]+)')
@@ -148,15 +151,14 @@ def prune_keys(
         if row is None or int(row[0]) == 0:
             raise PrivacyError(f"{schema}.user_identifiers is empty; refusing to prune")
         people.append(f"select person_id from {table(schema, 'user_identifiers')}")
-    orphan = (
-        f"from {table(where.keystore_schema, 'data_keys')} "
-        f"where person_id not in ({' union all '.join(people)})"
-        + (" and created_at < ?" if created_before is not None else "")
+    is_orphan = f"person_id not in ({' union all '.join(people)})" + (
+        " and created_at < ?" if created_before is not None else ""
     )
     params = [created_before] if created_before is not None else []
-    total_row = con.execute(f"select count(*) from {table(where.keystore_schema, 'data_keys')}")
-    total = int((total_row.fetchone() or (0,))[0])
-    found = int((con.execute(f"select count(*) {orphan}", params).fetchone() or (0,))[0])
+    keys = table(where.keystore_schema, "data_keys")
+    total = int((con.execute(f"select count(*) from {keys}").fetchone() or (0,))[0])
+    counted = con.execute(f"select count(*) from {keys} where {is_orphan}", params).fetchone()
+    found = int((counted or (0,))[0])
     report = PruneReport(found, total, schemas, dry_run)
     if max_fraction is not None and report.fraction > max_fraction:
         raise PrivacyError(
@@ -165,9 +167,16 @@ def prune_keys(
             "against may be partial. Check it, then pass --force (or a higher --max-fraction)"
         )
     if not dry_run and found:
-        deleted = con.execute(f"delete {orphan}", params).fetchone()
-        checkpoint(con, where.keystore_schema)
-        report = PruneReport(int(deleted[0]) if deleted else 0, total, schemas, dry_run)
+
+        def change(con: duckdb.DuckDBPyConnection, old: str, new: str) -> int:
+            # ``is not true``: a row whose test is NULL is kept, as a delete would keep it.
+            kept = copy_rows(con, old, new, "data_keys", f"where ({is_orphan}) is not true", params)
+            for name in ("index_keys", "suppressions", "forget_log"):
+                copy_rows(con, old, new, name)
+            return total - kept
+
+        deleted = rewrite_keystore(con, where.keystore_schema, change)
+        report = PruneReport(deleted, total, schemas, dry_run)
     return report
 
 

@@ -18,7 +18,6 @@ import pyarrow as pa
 from idstitch.crypto import KeyCache, MasterKey, decrypt_value
 from idstitch.duckdb_plugin import register_functions
 from idstitch.keystore import (
-    DEFAULT_KEYSTORE_SCHEMA,
     attach_keystore,
     check_master_key,
     require_keystore,
@@ -50,11 +49,13 @@ def connect(
     """A DuckDB connection ready for the functions of :mod:`idstitch.privacy`.
 
     Registers the ``idstitch_*`` SQL functions (with ``master_key``, or reading the
-    environment), attaches a separate key store file if ``keystore_path`` is given
-    (then the key store is ``idstitch_keys.main`` unless ``keystore_schema`` says
-    otherwise), and creates temporary views ``users_decrypted`` and
-    ``identifies_decrypted`` over the marts that exist. Nothing is created in the
-    database itself.
+    environment), attaches the key store file as ``idstitch_keystore``
+    (``keystore_path``, default ``IDSTITCH_KEYSTORE_PATH`` or the file beside
+    ``db_path``, see :func:`idstitch.keystore.default_keystore_path`; it must
+    exist: the plugin creates it), and creates temporary views ``users_decrypted``
+    and ``identifies_decrypted`` over the marts that exist. ``keystore_schema``
+    names another location of the key store tables (``catalog.schema``). Nothing
+    is created in the warehouse itself.
     """
     path = str(db_path)
     if path != ":memory:" and read_only and not Path(path).exists():
@@ -62,12 +63,9 @@ def connect(
     con = duckdb.connect(path, read_only=read_only)
     try:
         register_functions(con, master_key)
-        if keystore_path is not None:
-            location = attach_keystore(con, str(keystore_path), read_only=read_only)
-            if keystore_schema:
-                location = location.split(".")[0] + "." + keystore_schema.split(".")[-1]
-        else:
-            location = keystore_schema or DEFAULT_KEYSTORE_SCHEMA
+        store = str(keystore_path) if keystore_path is not None else None
+        location = attach_keystore(con, store, read_only=read_only, create=False)
+        location = keystore_schema or location
         where = resolve_location(con, target_schema, location)
         remember_location(con, where)
         for name in ("users", "identifies"):

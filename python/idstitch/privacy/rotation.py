@@ -1,8 +1,14 @@
-"""Rotating the master key: every wrapped key re-wrapped, nothing else changes."""
+"""Rotating the master key: every wrapped key re-wrapped, nothing else changes.
+
+The key store is rewritten whole, so no key wrapped under the old master key
+stays in its file."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
+from typing import Any
 
 import duckdb
 import pyarrow as pa
@@ -17,7 +23,8 @@ from idstitch.crypto import (
 )
 from idstitch.keystore import KeystoreError, check_master_key, require_keystore, table
 from idstitch.privacy.errors import PrivacyError
-from idstitch.privacy.location import checkpoint, resolve_location
+from idstitch.privacy.location import resolve_location
+from idstitch.privacy.rewriting import copy_rows, rewrite_keystore
 
 
 @dataclass(frozen=True)
@@ -33,29 +40,30 @@ def load_new_master_key() -> MasterKey:
     return load_master_key(env_var=NEW_MASTER_KEY_ENV, file_var=NEW_MASTER_KEY_FILE_ENV)
 
 
-def _rewrap_data_keys(
-    con: duckdb.DuckDBPyConnection, data_table: str, old_key: MasterKey, new_key: MasterKey
-) -> tuple[int, int]:
-    """Re-wrap every row of ``data_table``; (rows read, rows updated)."""
-    data = con.execute(f"select person_id, wrapped_key from {data_table}").fetchall()
-    rewrapped = pa.table(
+def _rewrapped(rows: list[tuple[Any, ...]], rewrap: Callable[[str, str], str]) -> pa.Table:
+    """(name, wrapped key) rows -> an Arrow table of the names and their new wrapping."""
+    return pa.table(
         {
-            "person_id": pa.array([str(p) for p, _ in data], type=pa.string()),
-            "wrapped_key": pa.array(
-                [rewrap_data_key(old_key, new_key, str(p), str(w)) for p, w in data],
-                type=pa.string(),
-            ),
+            "name": pa.array([str(n) for n, _ in rows], type=pa.string()),
+            "wrapped_key": pa.array([rewrap(str(n), str(w)) for n, w in rows], type=pa.string()),
         }
     )
-    con.register("__idstitch_rewrapped", rewrapped)
+
+
+def _copy_rewrapped(
+    con: duckdb.DuckDBPyConnection, old: str, new: str, name: str, key_column: str, data: pa.Table
+) -> int:
+    """Insert the rows of ``old``.``name`` at ``new`` with the key of ``data``; the count."""
+    con.register("__idstitch_rewrapped", data)
     try:
         row = con.execute(
-            f"update {data_table} as d set wrapped_key = r.wrapped_key "
-            "from __idstitch_rewrapped as r where d.person_id = r.person_id"
+            f"insert into {table(new, name)} select o.{key_column}, r.wrapped_key, o.created_at "
+            f"from {table(old, name)} as o inner join __idstitch_rewrapped as r "
+            f"on o.{key_column} = r.name"
         ).fetchone()
     finally:
         con.unregister("__idstitch_rewrapped")
-    return len(data), int(row[0]) if row else 0
+    return int(row[0]) if row else 0
 
 
 def rotate_master_key(
@@ -67,9 +75,11 @@ def rotate_master_key(
 ) -> RotationReport:
     """Re-wrap every data key and the index key from ``old_key`` to ``new_key``.
 
-    One transaction; every key is unwrapped (and so verified) before anything is
-    written. Encrypted values and identifier hashes do not change. Afterwards only
-    ``new_key`` opens the store.
+    Every key is unwrapped (and so verified) before anything is written; the key
+    store is then rewritten whole with the new wrappings only (all or nothing, see
+    :mod:`idstitch.privacy.rewriting`), so no key wrapped under ``old_key`` is left
+    in its file. Encrypted values and identifier hashes do not change. Afterwards
+    only ``new_key`` opens the store.
     """
     where = resolve_location(con, None, keystore_schema)
     require_keystore(con, where.keystore_schema)
@@ -77,28 +87,26 @@ def rotate_master_key(
         raise PrivacyError(
             f"the new master key is the current one (key id {old_key.key_id}); nothing to do"
         )
-    data_table = table(where.keystore_schema, "data_keys")
-    index_table = table(where.keystore_schema, "index_keys")
-    con.begin()
-    try:
-        check_master_key(con, where.keystore_schema, old_key)
-        index = con.execute(f"select key_name, wrapped_key from {index_table}").fetchall()
-        new_index = [(rewrap_index_key(old_key, new_key, str(w)), str(n)) for n, w in index]
-        read, updated = _rewrap_data_keys(con, data_table, old_key, new_key)
-        for wrapped, name in new_index:
-            con.execute(
-                f"update {index_table} set wrapped_key = ? where key_name = ?", [wrapped, name]
-            )
+    check_master_key(con, where.keystore_schema, old_key)
+
+    def change(con: duckdb.DuckDBPyConnection, old: str, new: str) -> tuple[int, int]:
+        index = con.execute(f"select key_name, wrapped_key from {table(old, 'index_keys')}")
+        new_index = _rewrapped(index.fetchall(), lambda _, w: rewrap_index_key(old_key, new_key, w))
+        data = con.execute(f"select person_id, wrapped_key from {table(old, 'data_keys')}")
+        new_data = _rewrapped(data.fetchall(), partial(rewrap_data_key, old_key, new_key))
+        written = _copy_rewrapped(con, old, new, "data_keys", "person_id", new_data)
+        _copy_rewrapped(con, old, new, "index_keys", "key_name", new_index)
+        for name in ("suppressions", "forget_log"):
+            copy_rows(con, old, new, name)
         stale = con.execute(
-            f"select count(*) from (select wrapped_key from {data_table} union all "
-            f"select wrapped_key from {index_table}) where split_part(wrapped_key, ':', 2) <> ?",
+            f"select count(*) from (select wrapped_key from {table(new, 'data_keys')} union all "
+            f"select wrapped_key from {table(new, 'index_keys')}) "
+            "where split_part(wrapped_key, ':', 2) <> ?",
             [new_key.key_id],
         ).fetchone()
-        if updated != read or (stale is not None and int(stale[0]) != 0):
+        if written != new_data.num_rows or (stale is not None and int(stale[0]) != 0):
             raise KeystoreError("the key store changed during rotation; nothing was changed")
-        con.commit()
-    except BaseException:
-        con.rollback()
-        raise
-    checkpoint(con, where.keystore_schema)
-    return RotationReport(old_key.key_id, new_key.key_id, read, len(new_index))
+        return new_data.num_rows, new_index.num_rows
+
+    read, indexed = rewrite_keystore(con, where.keystore_schema, change)
+    return RotationReport(old_key.key_id, new_key.key_id, read, indexed)
