@@ -54,7 +54,13 @@ from idstitch.crypto import (
     new_wrapped_data_key,
     parse_master_key,
 )
-from idstitch.keystore import load_index_key, store_key_ids
+from idstitch.keystore import (
+    DEFAULT_KEYSTORE_SCHEMA,
+    attach_keystore,
+    default_keystore_path,
+    load_index_key,
+    store_key_ids,
+)
 from idstitch.privacy import person_hash
 
 # The repository (dbt project and profiles.yml) is found from this file's location.
@@ -62,7 +68,7 @@ ROOT = PROJECT_DIR
 SEEDS = ROOT / "seeds"
 TARGET_SCHEMA = "main"
 RAW_SCHEMA = f"{TARGET_SCHEMA}_idstitch_raw"  # where the demo seeds land
-KEYSTORE = "idstitch_keystore"
+KEYSTORE = DEFAULT_KEYSTORE_SCHEMA  # the key store file, attached beside the warehouse
 PUBLISHED = (
     "users",
     "identifies",
@@ -219,12 +225,28 @@ def key_material(*keys: str) -> list[str]:
     return found
 
 
+def keystore_file(db: Path) -> Path:
+    """The key store file of the warehouse ``db`` (beside it)."""
+    return Path(default_keystore_path(str(db)))
+
+
 def copy_db(source: Path, target: Path) -> Path:
-    shutil.copyfile(source, target)
-    wal = source.with_name(source.name + ".wal")
-    if wal.exists():
-        shutil.copyfile(wal, target.with_name(target.name + ".wal"))
+    """A copy of the warehouse and of its key store file (and their logs)."""
+    for origin, copy in ((source, target), (keystore_file(source), keystore_file(target))):
+        if origin.exists():
+            shutil.copyfile(origin, copy)
+        wal = origin.with_name(origin.name + ".wal")
+        if wal.exists():
+            shutil.copyfile(wal, copy.with_name(copy.name + ".wal"))
     return target
+
+
+def connect_db(db: Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """The warehouse ``db`` with its key store file attached (when there is one)."""
+    con = duckdb.connect(str(db), read_only=read_only)
+    if keystore_file(db).exists():
+        attach_keystore(con, str(keystore_file(db)), read_only=read_only)
+    return con
 
 
 # --------------------------------------------------------------------------- reading
@@ -246,14 +268,14 @@ def by_key(rows: Sequence[dict[str, str | None]], key: str) -> dict[str, dict[st
 
 
 def query(db: Path, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
-    with closing(duckdb.connect(str(db), read_only=True)) as con:
+    with closing(connect_db(db, read_only=True)) as con:
         cursor = con.execute(sql, list(params))
         names = [d[0] for d in cursor.description or []]
         return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
 def columns_of(db: Path, relation: str) -> list[str]:
-    with closing(duckdb.connect(str(db), read_only=True)) as con:
+    with closing(connect_db(db, read_only=True)) as con:
         return [str(d[0]) for d in con.execute(f"select * from {relation} limit 0").description]
 
 
@@ -353,7 +375,7 @@ def scan_for_plaintext(
     """Every (relation, column, plaintext) found as a substring of a cell; cells scanned."""
     findings: set[Finding] = set()
     cells = 0
-    with closing(duckdb.connect(str(db), read_only=True)) as con:
+    with closing(connect_db(db, read_only=True)) as con:
         for name in names:
             relation = f'"{schema}"."{name}"'
             columns = [
@@ -529,7 +551,7 @@ def test_decrypt_cli_equals_a_plain_build(
 def test_user_identifiers_match_a_plain_build_through_the_index_key(
     encrypted_db: Path, plain_db: Path, master_key: str
 ) -> None:
-    with closing(duckdb.connect(str(encrypted_db), read_only=True)) as con:
+    with closing(connect_db(encrypted_db, read_only=True)) as con:
         index_key = load_index_key(con, KEYSTORE, parse_master_key(master_key))
     key_columns = ("person_id", "identifier_type", "identifier_value")
     plain = as_text(query(plain_db, "select * from main.user_identifiers"))
@@ -553,7 +575,7 @@ def test_user_identifiers_match_a_plain_build_through_the_index_key(
 
 
 def _update(db: Path, sql: str, params: Sequence[Any]) -> None:
-    with closing(duckdb.connect(str(db))) as con:
+    with closing(connect_db(db)) as con:
         con.execute(sql, list(params))
 
 
@@ -685,7 +707,7 @@ def test_build_with_a_wrong_or_missing_master_key_fails_cleanly(
     # the failed builds left the key store and the marts as they were
     right = parse_master_key(master_key)
     for db in (wrong_db, missing_db):
-        with closing(duckdb.connect(str(db), read_only=True)) as con:
+        with closing(connect_db(db, read_only=True)) as con:
             assert store_key_ids(con, KEYSTORE) == [right.key_id]
         assert decrypted_users(db, master_key) == users_before
 
@@ -718,7 +740,7 @@ def test_build_that_skips_user_identifiers_keeps_keys_of_new_persons(
     and leave the person's row unreadable.
     """
     db = copy_db(encrypted_db, work / "partial.duckdb")
-    with closing(duckdb.connect(str(db))) as con:
+    with closing(connect_db(db)) as con:
         con.execute(
             f"insert into {RAW_SCHEMA}.identifies "
             '(id, anonymous_id, user_id, "timestamp", received_at, email, first_name) values '
@@ -768,7 +790,7 @@ def forget_flow(
 ) -> ForgetFlow:
     """Backup copy, ``idstitch forget``, then an encrypted rebuild, on a copy of the build."""
     db = copy_db(encrypted_db, work / "forget.duckdb")
-    with closing(duckdb.connect(str(db))) as con:
+    with closing(connect_db(db)) as con:
         con.execute("create table main.users_backup as select * from main.users")
     keys_before = data_keys(db)
     quality_before = {check: data_quality(db, check) for check in QUALITY_CHECKS}
@@ -782,7 +804,7 @@ def forget_flow(
     )
     # A stale key: the id Sam had before his user_id u-500 arrived (canonical email).
     stale = person_hash("email", "sam.old@example.com")
-    with closing(duckdb.connect(str(db))) as con:
+    with closing(connect_db(db)) as con:
         current = con.execute("select 1 from main.user_identifiers where person_id = ?", [stale])
         assert current.fetchone() is None
         con.execute(
@@ -1037,7 +1059,7 @@ def test_build_over_emptied_raw_tables_keeps_every_key(
     work: Path, encrypted_db: Path, master_key: str, users_before: dict[str, dict[str, str | None]]
 ) -> None:
     db = copy_db(encrypted_db, work / "emptied.duckdb")
-    with closing(duckdb.connect(str(db))) as con:
+    with closing(connect_db(db)) as con:
         con.execute("create table main.users_backup as select * from main.users")
         for table in RAW_TABLES:
             con.execute(f"delete from {RAW_SCHEMA}.{table}")
@@ -1073,7 +1095,7 @@ def test_sample_build_in_another_schema_leaves_production_readable(
 ) -> None:
     """A dev build of two identify calls shares the key store with production."""
     db = copy_db(encrypted_db, work / "sample.duckdb")  # not dev.duckdb: catalog = schema
-    with closing(duckdb.connect(str(db))) as con:
+    with closing(connect_db(db)) as con:
         con.execute("create schema dev_idstitch_raw")
         con.execute(
             "create table dev_idstitch_raw.identifies as select * from "
