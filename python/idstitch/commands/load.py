@@ -13,6 +13,7 @@ from idstitch.load import (
     DEFAULT_BATCH_SIZE,
     DEFAULT_MAX_NEW_COLUMNS,
     DEFAULT_SCHEMA,
+    MAX_COLUMN_NAME,
     MAX_FIELDS,
     MAX_RECORD_BYTES,
     MAX_STRING_BYTES,
@@ -49,6 +50,10 @@ Columns: tables that exist are appended to; columns they lack are added
 per load over the three tables (default: {DEFAULT_MAX_NEW_COLUMNS}; the core
 columns of a table are not counted). A message that would add more is rejected
 as too_many_new_columns; load it again with a higher limit to take it.
+Fields that are not loaded, the message still is (counted in the summary as
+"fields not loaded"): traits named like a core column (id, user_id,
+timestamp, ...), names with no letter or digit, names over {MAX_COLUMN_NAME}
+characters, unknown top-level fields; `integrations` is dropped uncounted.
 
 Nothing is dropped silently. Records that cannot be loaded are appended to the
 rejects file as JSON lines (source file, line, reason, detail, excerpt, bytes)

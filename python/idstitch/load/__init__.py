@@ -3,7 +3,8 @@
 Input files hold newline-delimited JSON (one message per line), a JSON array
 of messages, one JSON object, or several JSON values one after another
 (pretty-printed or not); any of them may be gzip-compressed (detected from the
-content, not the file name). Two payload shapes are understood:
+content, not the file name) and start with a UTF-8 byte order mark (skipped).
+Two payload shapes are understood:
 
 * the Segment / Customer.io spec (``type``, ``userId``, ``anonymousId``,
   ``traits``, ``context``, ``properties``, ``event``, ``messageId``,
@@ -49,8 +50,16 @@ Where rows go (one row per message, the way a Segment warehouse writes them):
 
 Message ids: ``messageId`` (Inngest: ``id``); when missing, a deterministic
 hash of the message's canonical JSON, so loading the same file twice writes
-nothing twice. Rows whose id is already in the target table, or earlier in
-the same load, are skipped and counted as duplicates.
+nothing twice. Rows whose id the target table held before the load are skipped
+(never changed) and counted as duplicates. Of several copies of one id in a
+load the first received is kept, by the dbt package's rule (``duplicates``):
+the smallest ``received_at``, then the earliest ``timestamp``, then the
+smaller ``user_id``, then the smaller ``anonymous_id`` (byte order; a missing
+value after any value), also when the copies land in different batches.
+
+New columns: at most ``max_new_columns`` (default 50) per load over the three
+tables, core columns not counted; a message that would add more is rejected
+(``too_many_new_columns``) and can be loaded again with a higher limit.
 
 Timestamps: ISO-8601 strings (``Z``, ``+hh:mm``, ``+hhmm`` offsets; no offset
 means UTC) are converted to UTC and stored as ``TIMESTAMP`` (into an existing
@@ -68,22 +77,30 @@ without a count.
 
 Bad input never stops a load and is never dropped silently: every record that
 cannot be loaded is appended to the rejects file (JSON lines: ``source``,
-``line``, ``reason``, ``detail``, ``excerpt``, ``bytes``, ``rejected_at``)
-and counted by reason. Reasons: ``malformed_json``, ``invalid_utf8``,
+``line``, ``reason``, ``detail``, ``excerpt``, ``bytes``, ``rejected_at``;
+one the file already lists is not appended again) and counted by reason.
+Reasons: ``malformed_json`` (in a document, reading starts again at the next
+object that parses), ``invalid_utf8``, ``corrupt_file`` (a truncated or
+corrupt gzip stream or a read error; what came before is loaded),
 ``not_an_object``, ``unknown_type``, ``unsupported_type``, ``wrong_type``,
-``no_identifier``, ``missing_event``, ``missing_timestamp``,
-``bad_timestamp``, ``value_too_large`` (a string over 64 KiB),
-``message_too_large`` (a record over 1 MiB) and ``too_many_fields`` (over
-1000 trait columns in one message). A message needs an identifier: a
-non-blank ``userId`` or ``anonymousId``; an identify call may instead carry
-an identifying trait (``external_id``, ``email``, ``phone``, ``*_id``) and an
+``no_identifier``, ``identifier_not_scalar`` (an identifying trait given as an
+object or array), ``missing_event``, ``missing_timestamp``, ``bad_timestamp``,
+``value_too_large`` (a string over 64 KiB), ``message_too_large`` (a record
+over 1 MiB), ``too_many_fields`` (over 1000 trait columns in one message),
+``too_many_new_columns`` and ``type_mismatch`` (a value that does not fit an
+existing column's type: the whole message is rejected, the detail names the
+column, never the value). A message needs an identifier: a non-blank
+``userId`` or ``anonymousId``; an identify call may instead carry an
+identifying trait (``external_id``, ``email``, ``phone``, ``*_id``) and an
 Inngest event needs one of those in ``user``.
 
-Modules: ``files`` (the entry point ``load_files``), ``reading`` (files into records),
-``convert`` with ``segment``, ``inngest`` and ``traits`` (records into rows),
-``tables`` (rows into DuckDB), ``rejects`` (the rejects file), ``values`` and
-``names`` (timestamps, ids, trait text, column names), ``shapes`` (defaults, limits,
-core columns), ``summary`` (what a load did).
+Modules: ``files`` (the entry point ``load_files``), ``loading`` (one load: queue,
+limits, batches, counts), ``reading`` with ``opening``, ``documents`` and ``parsing``
+(files into records), ``convert`` with ``segment``, ``inngest`` and ``traits`` (records
+into rows), ``tables`` with ``duplicates`` and ``fitting`` (rows into DuckDB),
+``rejects`` (the rejects file), ``values`` and ``names`` (timestamps, ids, trait text,
+column names), ``shapes`` (defaults, limits, core columns), ``summary`` (what a load
+did).
 """
 
 from __future__ import annotations

@@ -53,15 +53,11 @@ def misfits(
 ) -> dict[int, str]:
     """Positions in ``rows`` of those with a value that does not fit the type of its
     column in ``existing`` (lower name -> (name, type)), each with the reason."""
+    present: set[str] = set().union(*rows)
     typed = sorted(
-        {
-            column
-            for row in rows
-            for column, value in row.items()
-            if value is not None
-            and column.lower() in existing
-            and not _always_fits(column, existing[column.lower()][1])
-        }
+        column
+        for column in present
+        if column.lower() in existing and not _always_fits(column, existing[column.lower()][1])
     )
     if not typed:
         return {}

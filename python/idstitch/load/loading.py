@@ -15,7 +15,7 @@ from idstitch.load.convert import Converter
 from idstitch.load.reading import records
 from idstitch.load.records import Origin, Record, Reject, Row
 from idstitch.load.rejects import RejectsFile
-from idstitch.load.shapes import EXCERPT_BYTES, TABLES
+from idstitch.load.shapes import CORE_COLUMNS, EXCERPT_BYTES, TABLES
 from idstitch.load.summary import LoadSummary
 from idstitch.load.tables import RawTable
 
@@ -41,7 +41,8 @@ class Load:
         self.converter = Converter()
         self.reject_counts: Counter[str] = Counter()
         self.counts: Counter[str] = Counter()
-        self.new_columns: set[tuple[str, str]] = set()  # (table, column) this load adds
+        self.new_columns = 0  # columns this load adds
+        self.columns_seen: dict[str, set[str]] = {}  # by table: columns it has or will have
         self.serial = 0
 
     def reject(self, source: str, record: Record, error: Reject) -> None:
@@ -50,26 +51,37 @@ class Load:
 
     def _check_new_columns(self, produced: list[tuple[str, Row]]) -> None:
         """Count the columns the record would add; over the cap, reject it."""
-        new = {
-            (name, column)
-            for name, row in produced
-            for column in row
-            if (name, column) not in self.new_columns and self.tables[name].is_new_column(column)
-        }
-        if new and len(self.new_columns) + len(new) > self.max_new_columns:
+        new: list[tuple[str, str]] = []
+        for name, row in produced:
+            seen = self.columns_seen.get(name)
+            if seen is None:
+                seen = self.columns_seen[name] = set(CORE_COLUMNS[name])
+            for column in row.keys() - seen:
+                if self.tables[name].is_new_column(column):
+                    new.append((name, column))
+                else:
+                    seen.add(column)
+        if not new:
+            return
+        if self.new_columns + len(new) > self.max_new_columns:
             listed = ", ".join(sorted(column for _, column in new)[:3])
             raise Reject(
                 "too_many_new_columns",
                 f"this message would add {len(new):,} new columns ({listed}, ...) and the load "
-                f"has added {len(self.new_columns):,} of at most {self.max_new_columns:,} "
+                f"has added {self.new_columns:,} of at most {self.max_new_columns:,} "
                 "(--max-new-columns)",
             )
-        self.new_columns |= new
+        self.new_columns += len(new)
+        for name, column in new:
+            self.columns_seen[name].add(column)
 
     def _queue(self, produced: list[tuple[str, Row]], origin: Origin) -> None:
+        full = False
         for name, row in produced:
-            self.tables[name].add(row, origin)
-        if any(len(table.rows) >= self.batch_size for table in self.tables.values()):
+            table = self.tables[name]
+            table.add(row, origin)
+            full = full or len(table.rows) >= self.batch_size
+        if full:
             self.flush()
 
     def flush(self) -> None:

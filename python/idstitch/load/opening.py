@@ -14,6 +14,7 @@ from types import TracebackType
 BOM = b"\xef\xbb\xbf"
 _GZIP_MAGIC = b"\x1f\x8b"
 _CHUNK = 1 << 20
+_READ_ERRORS = (OSError, EOFError, zlib.error)
 
 
 def _reason(exc: BaseException, compressed: bool) -> str:
@@ -59,7 +60,7 @@ class Input:
             return b""
         try:
             return read(self._handle)
-        except (OSError, EOFError, zlib.error) as exc:
+        except _READ_ERRORS as exc:
             self._fail(exc)
             return b""
 
@@ -76,7 +77,13 @@ class Input:
         return b"".join(parts)
 
     def readline(self, limit: int = -1) -> bytes:
-        return self._guard(lambda handle: handle.readline(limit))
+        if self._handle is None:
+            return b""
+        try:  # not through _guard: this is the per-line path
+            return self._handle.readline(limit)
+        except _READ_ERRORS as exc:
+            self._fail(exc)
+            return b""
 
     def close(self) -> None:
         """Close the file (a ``GzipFile`` given a file object leaves that one open)."""

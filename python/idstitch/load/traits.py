@@ -23,10 +23,10 @@ def is_identifier_name(name: str) -> bool:
     return name in IDENTIFYING_TRAITS or name.endswith("_id")
 
 
-def _check_identifier(name: str, value: Any, label: str) -> None:
+def _check_identifier(name: str, value: dict[str, Any] | list[Any], label: str) -> None:
     """An identifier trait given as an object or an array is rejected: flattened, it
     would silently stop being the identifier (``email.address`` -> ``email_address``)."""
-    if isinstance(value, dict | list) and is_identifier_name(name) and name not in RESERVED_TRAITS:
+    if is_identifier_name(name) and name not in RESERVED_TRAITS:
         raise Reject(
             "identifier_not_scalar",
             f"{label}: {name} is {kind_of(value)}; an identifier trait "
@@ -73,7 +73,8 @@ class Traits:
                 continue
             name = prefix + segment
             is_exact = exact_path and key == segment
-            _check_identifier(name, value, label)
+            if isinstance(value, dict | list):
+                _check_identifier(name, value, label)
             if isinstance(value, dict):
                 self._flatten_into(value, name + "_", is_exact, label, out, exact)
                 continue
