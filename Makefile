@@ -10,6 +10,8 @@ export PATH := $(CURDIR)/$(BIN):$(PATH)
 export DBT_PROFILES_DIR := $(CURDIR)
 export DBT_SEND_ANONYMOUS_USAGE_STATS := False
 export DO_NOT_TRACK := 1
+# the bundled demo seeds are off unless asked for
+DEMO_VARS := --vars '{idstitch_demo_seeds: true}'
 
 .PHONY: venv venv-dev demo build lint test test-python test-postgres test-spark \
 	test-latest-duckdb bench clean
@@ -41,12 +43,12 @@ venv-dev: $(VENV)/.installed-requirements-dev.txt
 
 ## demo: build the bundled demo on DuckDB (idstitch.duckdb) and print a summary
 demo: venv
-	$(BIN)/dbt build
+	$(BIN)/dbt build $(DEMO_VARS)
 	$(BIN)/idstitch summary
 
 ## build: dbt build on the default target
 build: venv
-	$(BIN)/dbt build
+	$(BIN)/dbt build $(DEMO_VARS)
 
 ## lint: ruff + mypy on python/, sqlfluff (dbt templater) on models and macros
 lint: venv-dev
@@ -55,13 +57,13 @@ lint: venv-dev
 	$(BIN)/ruff format --check python
 	$(BIN)/ruff format --check --config python/pyproject.toml benchmarks
 	$(BIN)/mypy --config-file python/pyproject.toml python/idstitch
-	$(BIN)/dbt seed --quiet
+	$(BIN)/dbt seed --quiet $(DEMO_VARS)
 	$(BIN)/sqlfluff lint models macros
 
 ## test: the whole suite (CI runs it, then test-latest-duckdb)
 test: venv-dev
 	$(MAKE) lint
-	IDSTITCH_DUCKDB_PATH=$(CURDIR)/target/test.duckdb $(BIN)/dbt build --target-path target/test
+	IDSTITCH_DUCKDB_PATH=$(CURDIR)/target/test.duckdb $(BIN)/dbt build $(DEMO_VARS) --target-path target/test
 	$(MAKE) test-python
 	$(MAKE) test-postgres
 	$(MAKE) test-spark

@@ -52,8 +52,10 @@ RESULT_PREFIX = "BENCH_RESULT "
 GIB = 1024**3
 MIB = 1024**2
 
+# the components table of a full build (the package's internal schema)
+BUILD_COMPONENTS = "main_idstitch_internal.int_idstitch__identifiers_clustered"
 DBT_VARS_TEMPLATE = "{{idstitch_source_schema: {schema}, idstitch_demo_seeds: false}}"
-COMPONENTS_MODEL = "model.idstitch.int_identifiers_clustered"
+COMPONENTS_MODEL = "model.idstitch.int_idstitch__identifiers_clustered"
 
 
 # ---------------------------------------------------------------------------
@@ -331,14 +333,19 @@ def _rel_str(arg: str) -> str:
 
 
 def rounds_of(db: Path, invocation_id: str, model: str) -> dict[str, Any]:
+    """The rounds of one build of the components model `model`: a full build publishes them
+    in idstitch_component_rounds; the one-model bench project (schema main) leaves them in
+    the log relation beside the model (`<model>__rounds`)."""
     import duckdb
 
+    full_build = model == "int_idstitch__identifiers_clustered"
+    relation = (
+        "main_idstitch.idstitch_component_rounds" if full_build else f'main."{model}__rounds"'
+    )
     with duckdb.connect(str(db), read_only=True) as con:
         rows = con.execute(
-            # the bench builds the components model alone: its rounds stay in the log relation
-            # beside it (`<model>__rounds`), which the idstitch_component_rounds model publishes
             "select round_number, phase, edges_in, nodes_hooked, pointer_jumps, edges_out, "
-            f'seconds from main."{model}__rounds" '
+            f"seconds from {relation} "
             "where invocation_id = ? and model_name = ? order by round_number",
             [invocation_id, model],
         ).fetchall()
@@ -609,11 +616,11 @@ def baseline(
 
 
 def export_edges(db: Path, target: Path) -> dict[str, Any]:
-    """bench.edges := the edge list of int_identifiers_clustered (its compiled SQL)."""
+    """bench.edges := the edge list of int_idstitch__identifiers_clustered (its compiled SQL)."""
     import duckdb
 
     compiled = target / "compiled" / "idstitch" / "models" / "intermediate"
-    sql = (compiled / "int_identifiers_clustered.sql").read_text()
+    sql = (compiled / "int_idstitch__identifiers_clustered.sql").read_text()
     with duckdb.connect(str(db)) as con:
         con.execute("create schema if not exists bench")
         t0 = time.perf_counter()
@@ -757,7 +764,7 @@ def run_size(args: argparse.Namespace, work: Path, persons: int) -> dict[str, An
         db, "raw_events", target, work / "logs" / f"dbt_{tag}", work / "logs" / f"build_{tag}.log"
     )
     size["build"] = build
-    size["build_rounds"] = rounds_of(db, build.invocation_id, "int_identifiers_clustered")
+    size["build_rounds"] = rounds_of(db, build.invocation_id, "int_idstitch__identifiers_clustered")
     size["events"] = _events(db, "raw_events")
     say(
         f"  dbt build {fmt_s(build.measured.wall_s)} (CPU {fmt_s(build.measured.cpu_s)}), "
@@ -808,7 +815,7 @@ def run_size(args: argparse.Namespace, work: Path, persons: int) -> dict[str, An
     size["scipy"], size["scipy_runs"] = sp, [b.result["total_s"] for b in sps]
     say(f"  scipy pipeline: {fmt_s(sp.result['total_s'])} (runs {_runs(size['scipy_runs'])})")
     size["diff_scipy"] = same_labels(db, cc.table, "bench.scipy_labels")
-    size["diff_build"] = same_labels(db, "main.int_identifiers_clustered", "bench.scipy_labels")
+    size["diff_build"] = same_labels(db, BUILD_COMPONENTS, "bench.scipy_labels")
 
     if args.skip_splink:
         size["splink"] = None
@@ -873,12 +880,12 @@ def run_chains(args: argparse.Namespace, work: Path) -> dict[str, Any]:
         db, "chain_events", target, work / "logs" / "dbt_chain", work / "logs" / "build_chain.log"
     )
     out["raw_build"] = build
-    out["raw_rounds"] = rounds_of(db, build.invocation_id, "int_identifiers_clustered")
+    out["raw_rounds"] = rounds_of(db, build.invocation_id, "int_idstitch__identifiers_clustered")
     import duckdb
 
     with duckdb.connect(str(db), read_only=True) as con:
         row = con.execute(
-            "select count(distinct component_id), count(*) from main.int_identifiers_clustered"
+            f"select count(distinct component_id), count(*) from {BUILD_COMPONENTS}"
         ).fetchone()
         out["raw_components"], out["raw_nodes"] = row or (0, 0)
 
@@ -970,8 +977,9 @@ def report(
     w("## Ordinary graphs: generated events")
     w("")
     w(
-        "Tools, all on the table `bench.edges` (the edge list `int_identifiers_clustered` "
-        "builds from the events, exported from its compiled SQL):"
+        "Tools, all on the table `bench.edges` (the edge list "
+        "`int_idstitch__identifiers_clustered` builds from the events, exported from its "
+        "compiled SQL):"
     )
     w("")
     w(
@@ -979,8 +987,8 @@ def report(
         "`bench.edges` (a one-model dbt project; model time from `run_results.json`);"
     )
     w(
-        "- **in build**: the `int_identifiers_clustered` model inside the full `dbt build` "
-        "(also computes the edge list from the events);"
+        "- **in build**: the `int_idstitch__identifiers_clustered` model inside the full "
+        "`dbt build` (also computes the edge list from the events);"
     )
     w(
         "- **scipy pipeline**: read the edges from DuckDB + `np.unique` relabel + "

@@ -1,5 +1,5 @@
 {{ config(enabled=(
-    var('idstitch_demo_seeds', target.profile_name == 'idstitch')
+    idstitch.demo_seeds_enabled()
     and var('idstitch_source_schema', none) is none
     and not idstitch.encryption_enabled()
 )) }}
@@ -16,10 +16,10 @@ actual_identifiers as (
         user_identifiers.identifier_type,
         user_identifiers.identifier_value,
         user_identifiers.event_count
-    from {{ ref('user_identifiers') }} as user_identifiers
+    from {{ ref('idstitch__user_identifiers') }} as user_identifiers
     inner join (
         select distinct person_id, canonical_id_type, canonical_id_value
-        from {{ ref('int_identifiers_resolved') }}
+        from {{ ref('int_idstitch__identifiers_resolved') }}
     ) as users
         on user_identifiers.person_id = users.person_id
 
@@ -36,7 +36,7 @@ actual_users as (
     select
         canonical_id_type, canonical_id_value, external_id, email, phone, anonymous_id_count,
         identifier_count, identify_count, track_count, page_count, name, title, address_city, company_name
-    from {{ ref('users') }}
+    from {{ ref('idstitch__users') }}
 
 ),
 

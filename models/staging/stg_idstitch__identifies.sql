@@ -2,7 +2,7 @@
     spellings merged in), the event columns cast, nothing filtered. -#}
 {%- set columns = idstitch.identifies_columns() -%}
 
-{%- if var('idstitch_demo_seeds', target.profile_name == 'idstitch') %}
+{%- if idstitch.demo_seeds_enabled() %}
 -- depends_on: {{ ref('demo_identifies') }}
 {%- endif %}
 with

@@ -1,7 +1,7 @@
 {#- Every pages call: the event columns cast and renamed, nothing filtered. -#}
 {%- set columns = idstitch.source_columns('pages', required=['id', 'timestamp']) -%}
 
-{%- if var('idstitch_demo_seeds', target.profile_name == 'idstitch') %}
+{%- if idstitch.demo_seeds_enabled() %}
 -- depends_on: {{ ref('demo_pages') }}
 {%- endif %}
 with

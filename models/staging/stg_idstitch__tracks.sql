@@ -1,7 +1,7 @@
 {#- Every tracks call: the event columns cast and renamed, nothing filtered. -#}
 {%- set columns = idstitch.source_columns('tracks', required=['id', 'timestamp']) -%}
 
-{%- if var('idstitch_demo_seeds', target.profile_name == 'idstitch') %}
+{%- if idstitch.demo_seeds_enabled() %}
 -- depends_on: {{ ref('demo_tracks') }}
 {%- endif %}
 with

@@ -4,8 +4,8 @@ project's ``target/manifest.json``.
 The ``users`` model of package ``idstitch`` anchors the lookup. It is matched on its
 package and its alias (the relation name), never on the node name, so a model renamed
 ``idstitch__users`` that publishes as ``users`` is still found. An explicit schema wins;
-without a usable manifest the schema is ``$IDSTITCH_DUCKDB_SCHEMA`` or ``main``, and
-the message says why.
+without a usable manifest it is the package's default, ``<target schema>_idstitch`` with
+the target schema from ``$IDSTITCH_DUCKDB_SCHEMA`` or ``main``, and the message says why.
 """
 
 from __future__ import annotations
@@ -18,7 +18,9 @@ from typing import Any
 
 PACKAGE = "idstitch"
 ANCHOR = "users"
-FALLBACK_SCHEMA = "main"
+FALLBACK_TARGET_SCHEMA = "main"
+# dbt's generate_schema_name appends the package's `+schema: idstitch` to the target schema
+PUBLISHED_SUFFIX = "_idstitch"
 
 
 @dataclass(frozen=True)
@@ -57,10 +59,10 @@ def _anchor_node(manifest: dict[str, Any]) -> dict[str, Any] | None:
 
 
 def _fallback(reason: str) -> OutputLocation:
-    schema = os.environ.get("IDSTITCH_DUCKDB_SCHEMA")
-    if schema:
-        return OutputLocation(schema, f"{reason}; $IDSTITCH_DUCKDB_SCHEMA")
-    return OutputLocation(FALLBACK_SCHEMA, f"{reason}; the default")
+    target = os.environ.get("IDSTITCH_DUCKDB_SCHEMA")
+    if target:
+        return OutputLocation(target + PUBLISHED_SUFFIX, f"{reason}; $IDSTITCH_DUCKDB_SCHEMA")
+    return OutputLocation(FALLBACK_TARGET_SCHEMA + PUBLISHED_SUFFIX, f"{reason}; the default")
 
 
 def locate_outputs(

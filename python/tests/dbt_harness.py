@@ -36,7 +36,8 @@ __all__ = [
 ]
 
 RAW_SCHEMA = "raw"
-OUTPUT_SCHEMA = "main"
+OUTPUT_SCHEMA = "main_idstitch"  # the marts (published schema)
+INTERNAL_SCHEMA = "main_idstitch_internal"  # staging and intermediate relations
 TIMESTAMP_COLUMNS = frozenset(["timestamp", "received_at"])
 LEADING_COLUMNS = ("id", "anonymous_id", "user_id", "timestamp", "received_at")
 TABLE_NAMES = ("identifies", "tracks", "pages")
@@ -131,8 +132,9 @@ class DbtRun:
         """dbt's error summary (from "Completed with" / "Encountered an error") or the tail."""
         return self.result.log_tail(lines)
 
-    def read(self, table: str, schema: str = OUTPUT_SCHEMA) -> list[dict[str, Any]]:
-        return read_table(self.db_path, table, schema)
+    def read(self, table: str, schema: str | None = None) -> list[dict[str, Any]]:
+        """A table of the build; staging and intermediate ones from the internal schema."""
+        return read_table(self.db_path, table, schema or schema_of(table))
 
 
 def _plain(value: Any) -> Any:
@@ -140,6 +142,11 @@ def _plain(value: Any) -> Any:
     if isinstance(value, datetime) and value.tzinfo is not None:
         return value.astimezone(UTC).replace(tzinfo=None)
     return value
+
+
+def schema_of(table: str) -> str:
+    """Where the package builds a relation: `stg_*`/`int_*` internal, the marts published."""
+    return INTERNAL_SCHEMA if table.startswith(("stg_", "int_")) else OUTPUT_SCHEMA
 
 
 def read_table(db_path: Path, table: str, schema: str = OUTPUT_SCHEMA) -> list[dict[str, Any]]:

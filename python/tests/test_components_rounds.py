@@ -48,18 +48,18 @@ def test_round_cap_reached_fails_the_build_with_a_message(dbt_build, tmp_path: P
     log = run.stdout + run.stderr
     assert "did not converge within 1 rounds" in log
     assert "idstitch_max_rounds" in log
-    assert "int_identifiers_clustered__rounds" in log
+    assert "int_idstitch__identifiers_clustered__rounds" in log
     # the round done is recorded for diagnosis beside the model (not yet published), and no
     # table was built from a partial graph
     con = duckdb.connect(str(run.db_path), read_only=True)
     try:
         rounds = con.execute(
             "select invocation_id, round_number, phase, edges_in, edges_out "
-            "from main.int_identifiers_clustered__rounds"
+            "from main_idstitch_internal.int_idstitch__identifiers_clustered__rounds"
         ).fetchall()
         built = con.execute(
             "select table_name from duckdb_tables() where table_name in "
-            "('int_identifiers_clustered', 'idstitch_component_rounds')"
+            "('int_idstitch__identifiers_clustered', 'idstitch_component_rounds')"
         ).fetchall()
     finally:
         con.close()
@@ -75,11 +75,11 @@ def test_round_cap_reached_fails_the_build_with_a_message(dbt_build, tmp_path: P
     con = duckdb.connect(str(run.db_path), read_only=True)
     try:
         published = con.execute(
-            "select invocation_id, round_number, phase from main.idstitch_component_rounds"
+            "select invocation_id, round_number, phase from main_idstitch.idstitch_component_rounds"
         ).fetchall()
         unpublished = con.execute(
             "select count(*) from duckdb_tables() "
-            "where table_name = 'int_identifiers_clustered__rounds'"
+            "where table_name = 'int_idstitch__identifiers_clustered__rounds'"
         ).fetchone()
     finally:
         con.close()
@@ -105,10 +105,11 @@ def test_long_chain_converges_in_few_recorded_rounds(dbt_build) -> None:
             "count(*) filter (where phase = 'resolve'), "
             "max(pointers_resolved) filter (where phase = 'resolve'), "
             "max(resolve_passes) filter (where phase = 'resolve') "
-            "from main.idstitch_component_rounds"
+            "from main_idstitch.idstitch_component_rounds"
         ).fetchone()
         nodes, components = con.execute(
-            "select count(*), count(distinct component_id) from main.int_identifiers_clustered"
+            "select count(*), count(distinct component_id) "
+            "from main_idstitch_internal.int_idstitch__identifiers_clustered"
         ).fetchone() or (0, 0)
     finally:
         con.close()
@@ -140,11 +141,12 @@ def _tracks_build(
     try:
         rounds = con.execute(
             "select round_number, phase, edges_in, nodes_hooked, pointer_jumps, edges_out, "
-            "pointers_resolved, resolve_passes from main.idstitch_component_rounds "
+            "pointers_resolved, resolve_passes from main_idstitch.idstitch_component_rounds "
             "order by round_number"
         ).fetchall()
         clusters = con.execute(
-            "select node_id, component_id from main.int_identifiers_clustered order by node_id"
+            "select node_id, component_id "
+            "from main_idstitch_internal.int_idstitch__identifiers_clustered order by node_id"
         ).fetchall()
     finally:
         con.close()

@@ -167,7 +167,7 @@ def test_components_step_records_its_rounds_and_leaves_no_work_table(
     built = builds.get(engine, dataset)
     data = builds.datasets[dataset]
     names = built.table_names(data)
-    assert "int_identifiers_clustered" in names
+    assert "int_idstitch__identifiers_clustered" in names
     # no work table, and the rounds' records published (their relation dropped)
     assert not sorted(name for name in names if "__cc_" in name or name.endswith("__rounds"))
     columns, rounds = built.read(data, "idstitch_component_rounds")
@@ -178,7 +178,7 @@ def test_components_step_records_its_rounds_and_leaves_no_work_table(
     assert len(resolves) == 1 and 1 <= len(contracts) <= 28
     # every node but its component's root hooked exactly once: the resolve row's pointers
     # are the clustered nodes minus the components, whatever the engine's node ids
-    columns, clustered = built.read(data, "int_identifiers_clustered")
+    columns, clustered = built.read(data, "int_idstitch__identifiers_clustered")
     components = {row[columns.index("component_id")] for row in clustered}
     assert resolves[0][resolved] == sum(row[hooked] for row in contracts)
     assert resolves[0][resolved] == len(clustered) - len(components)

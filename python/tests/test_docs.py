@@ -11,7 +11,7 @@ and catalog.json into a temporary target. Checked from them:
   a description, and documents exactly the arguments of its signature, each with a
   description (the macros' YAML);
 - every var of the package (dbt_project.yml, commented defaults included, and every
-  ``var('...')`` in its SQL and YAML) is listed in the ``__overview__`` docs block
+  ``var('...')`` in its SQL and YAML) is listed in the ``__idstitch__`` docs block
   (models/overview.md), and the overview lists no var the package does not have.
 """
 
@@ -161,8 +161,8 @@ def _package_vars() -> set[str]:
 
 
 def test_every_var_is_in_the_overview(docs: Docs) -> None:
-    overview = docs.manifest["docs"].get(f"doc.{PACKAGE}.__overview__")
-    assert overview is not None, "no {% docs __overview__ %} block"
+    overview = docs.manifest["docs"].get(f"doc.{PACKAGE}.__idstitch__")
+    assert overview is not None, "no {% docs __idstitch__ %} block"
     text = overview["block_contents"]
     package_vars = _package_vars()
     assert {"idstitch_max_rounds", "idstitch_source_schema", "idstitch_demo_seeds"} <= package_vars

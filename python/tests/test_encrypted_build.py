@@ -1156,7 +1156,7 @@ def test_plain_text_relations_in_a_custom_schema_are_dropped(work: Path, master_
     }
     assert len(tagged) >= 8 and set(tagged.values()) == {f"{TARGET_SCHEMA}_work"}
     left = relations(db, f"{TARGET_SCHEMA}_work")
-    assert "int_identifiers_clustered" in left  # the custom schema was used
+    assert "int_idstitch__identifiers_clustered" in left  # the custom schema was used
     assert not set(tagged) & set(left), sorted(set(tagged) & set(left))
     assert not set(tagged) & set(relations(db, TARGET_SCHEMA))
     findings, cells = scan_for_plaintext(

@@ -999,9 +999,9 @@ def test_fast_and_portable_components_paths_build_the_same_tables(
     assert run.ok, run.log_tail()
     # each build took the path it claims (dbt's debug log has the statements)
     portable_log = (work / "logs" / "dbt.log").read_text(errors="replace")
-    assert "int_identifiers_clustered__cc_edges_a" in portable_log
+    assert "int_idstitch__identifiers_clustered__cc_edges_a" in portable_log
     assert "create or replace temp table" not in portable_log
     fast_logs = list(batch.run.db_path.parent.glob("logs/dbt.log"))
     assert fast_logs and "create or replace temp table" in fast_logs[0].read_text(errors="replace")
-    for table in ("int_identifiers_clustered", "user_identifiers", "users", "identifies"):
+    for table in ("int_idstitch__identifiers_clustered", "user_identifiers", "users", "identifies"):
         assert _sorted_rows(run, table) == _sorted_rows(batch.run, table), table

@@ -3,8 +3,8 @@
 A real ``dbt build`` into a temporary DuckDB puts the outputs in a schema other than
 ``main`` (the profile's target schema is ``analytics``); ``summary`` and ``report`` find
 them through the project's ``target/manifest.json``, print the schema on stderr, and an
-explicit ``--schema`` wins. Without a usable manifest they fall back to
-``$IDSTITCH_DUCKDB_SCHEMA`` or ``main`` and say why.
+explicit ``--schema`` wins. Without a usable manifest they fall back to the package's
+default, ``<$IDSTITCH_DUCKDB_SCHEMA or main>_idstitch``, and say why.
 """
 
 from __future__ import annotations
@@ -134,10 +134,10 @@ def test_without_a_manifest_the_old_default_and_why(
     assert main(["summary", "--db", str(db), "--project-dir", str(tmp_path)]) == 2
     err = capsys.readouterr().err
     missing = tmp_path / "target" / "manifest.json"
-    assert f"reading outputs from main (no {missing}; the default)" in err
-    assert "no idstitch outputs in schema 'main'" in err
+    assert f"reading outputs from main_idstitch (no {missing}; the default)" in err
+    assert "no idstitch outputs in schema 'main_idstitch'" in err
 
-    monkeypatch.setenv("IDSTITCH_DUCKDB_SCHEMA", schema)
+    monkeypatch.setenv("IDSTITCH_DUCKDB_SCHEMA", TARGET_SCHEMA)
     assert main(["summary", "--db", str(db), "--project-dir", str(tmp_path)]) == 0
     err = capsys.readouterr().err
     assert f"reading outputs from {schema} (no {missing}; $IDSTITCH_DUCKDB_SCHEMA)" in err
@@ -152,7 +152,7 @@ def test_a_manifest_of_another_database_is_not_used(
     assert main(["summary", "--db", str(copy), "--project-dir", str(work)]) == 2
     err = capsys.readouterr().err
     assert "is for database 'warehouse', not 'other'; the default)" in err
-    assert "reading outputs from main (" in err
+    assert "reading outputs from main_idstitch (" in err
 
 
 def test_the_package_model_is_found_by_alias_not_by_a_consumer_model(tmp_path: Path) -> None:
@@ -191,5 +191,5 @@ def test_the_package_model_is_found_by_alias_not_by_a_consumer_model(tmp_path: P
     del nodes["model.idstitch.idstitch__users"]
     (tmp_path / "target" / "manifest.json").write_text(json.dumps({"nodes": nodes}))
     location = locate_outputs(tmp_path / "warehouse.duckdb", tmp_path)
-    assert location.schema == "main"
+    assert location.schema == "main_idstitch"
     assert "no idstitch model 'users' in" in location.source

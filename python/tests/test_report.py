@@ -154,10 +154,10 @@ def test_report_numbers_match_the_build(report: tuple[Generated, Path, Path, str
     try:
         summary = summarise(con)
         rounds = con.execute(
-            "select count(*) from main.idstitch_component_rounds where phase = 'contract'"
+            "select count(*) from main_idstitch.idstitch_component_rounds where phase = 'contract'"
         ).fetchone()
         rejected = con.execute(
-            "select sum(row_count) from main.idstitch_data_quality "
+            "select sum(row_count) from main_idstitch.idstitch_data_quality "
             "where check_name like 'identifier_rejected_%'"
         ).fetchone()
     finally:

@@ -7,7 +7,7 @@ with
 
 event_identifiers as (
 
-    select * from {{ ref('int_event_identifiers_kept') }}
+    select * from {{ ref('int_idstitch__event_identifiers_kept') }}
 
 ),
 

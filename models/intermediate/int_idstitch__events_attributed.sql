@@ -7,13 +7,13 @@ with
 
 anchors as (
 
-    select * from {{ ref('int_events_anchored') }}
+    select * from {{ ref('int_idstitch__events_anchored') }}
 
 ),
 
 resolved as (
 
-    select * from {{ ref('int_identifiers_resolved') }}
+    select * from {{ ref('int_idstitch__identifiers_resolved') }}
 
 ),
 

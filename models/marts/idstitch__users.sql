@@ -8,13 +8,13 @@ with
 
 resolved as (
 
-    select * from {{ ref('int_identifiers_resolved') }}
+    select * from {{ ref('int_idstitch__identifiers_resolved') }}
 
 ),
 
 events as (
 
-    select * from {{ ref('int_events_attributed') }}
+    select * from {{ ref('int_idstitch__events_attributed') }}
 
 ),
 
@@ -23,7 +23,7 @@ identifies as (
     select
         *,
         {{ idstitch.event_key("'identify'", 'event_id') }} as event_key
-    from {{ ref('int_identifies_deduplicated') }}
+    from {{ ref('int_idstitch__identifies_deduplicated') }}
 
 ),
 
@@ -134,7 +134,7 @@ final as (
         on persons.person_id = event_counts.person_id
     left join person_traits
         on persons.person_id = person_traits.person_id
-    left join {{ ref('int_person_keys') }} as person_keys
+    left join {{ ref('int_idstitch__person_keys') }} as person_keys
         on persons.person_id = person_keys.person_id
 
 )

@@ -1,7 +1,7 @@
 {#- What the build set aside and why, so nothing is dropped without a count:
     messages without id, duplicate message ids, events without any identifier,
     every rejected identifier value by type and reason, and the events of forgotten
-    persons (int_events_suppressed; none without encryption). -#}
+    persons (int_idstitch__events_suppressed; none without encryption). -#}
 
 with
 
@@ -25,20 +25,20 @@ pages as (
 
 anchors as (
 
-    select * from {{ ref('int_events_anchored') }}
+    select * from {{ ref('int_idstitch__events_anchored') }}
 
 ),
 
 event_identifiers as (
 
-    select * from {{ ref('int_event_identifiers_extracted') }}
+    select * from {{ ref('int_idstitch__event_identifiers_extracted') }}
     where rejection_reason is not null
 
 ),
 
 kept_events as (
 
-    select * from {{ ref('int_events_deduplicated') }}
+    select * from {{ ref('int_idstitch__events_deduplicated') }}
 
 ),
 
@@ -89,7 +89,7 @@ suppressed_events as (
         {{ idstitch.event_table_name('event_type') }}
             as table_name,
         count(*) as suppressed_count
-    from {{ ref('int_events_suppressed') }}
+    from {{ ref('int_idstitch__events_suppressed') }}
     group by event_type
 
 ),

@@ -1,7 +1,7 @@
 {{ config(
     materialized='view',
     tags=['idstitch_plain_text'],
-    pre_hook="{{ idstitch.ensure_person_keys(ref('int_identifiers_resolved')) }}"
+    pre_hook="{{ idstitch.ensure_person_keys(ref('int_idstitch__identifiers_resolved')) }}"
 ) }}
 {#- The wrapped data key of every current person (created by the pre-hook when
     missing). Read by the marts (idstitch.protect); the keys themselves live in the
@@ -11,7 +11,7 @@ with
 
 persons as (
 
-    select distinct person_id from {{ ref('int_identifiers_resolved') }}
+    select distinct person_id from {{ ref('int_idstitch__identifiers_resolved') }}
 
 ),
 

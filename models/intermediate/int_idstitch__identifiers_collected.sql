@@ -7,13 +7,13 @@ with
 
 event_identifiers as (
 
-    select * from {{ ref('int_event_identifiers_kept') }}
+    select * from {{ ref('int_idstitch__event_identifiers_kept') }}
 
 ),
 
 dictionary as (
 
-    select * from {{ ref('int_identifier_values_normalised') }}
+    select * from {{ ref('int_idstitch__identifier_values_normalised') }}
     where rejection_reason is null
 
 ),

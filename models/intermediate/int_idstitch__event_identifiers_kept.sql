@@ -1,18 +1,18 @@
 {{ config(materialized='view', tags=['idstitch_plain_text']) }}
 {#- The identifiers the graph is built from: accepted values only, and nothing
-    from an event of a forgotten person (int_events_suppressed). -#}
+    from an event of a forgotten person (int_idstitch__events_suppressed). -#}
 
 with
 
 event_identifiers as (
 
-    select * from {{ ref('int_event_identifiers_extracted') }}
+    select * from {{ ref('int_idstitch__event_identifiers_extracted') }}
 
 ),
 
 suppressed as (
 
-    select * from {{ ref('int_events_suppressed') }}
+    select * from {{ ref('int_idstitch__events_suppressed') }}
 
 ),
 

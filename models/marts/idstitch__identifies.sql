@@ -11,26 +11,26 @@ identifies as (
     select
         *,
         {{ idstitch.event_key("'identify'", 'event_id') }} as event_key
-    from {{ ref('int_identifies_deduplicated') }}
+    from {{ ref('int_idstitch__identifies_deduplicated') }}
 
 ),
 
 suppressed as (
 
-    select * from {{ ref('int_events_suppressed') }}
+    select * from {{ ref('int_idstitch__events_suppressed') }}
     where event_type = 'identify'
 
 ),
 
 person_keys as (
 
-    select * from {{ ref('int_person_keys') }}
+    select * from {{ ref('int_idstitch__person_keys') }}
 
 ),
 
 events as (
 
-    select * from {{ ref('int_events_attributed') }}
+    select * from {{ ref('int_idstitch__events_attributed') }}
     where event_type = 'identify'
 
 ),
@@ -42,8 +42,8 @@ event_identifiers as (
         kept.source_column,
         kept.identifier_type,
         identifiers.identifier_value
-    from {{ ref('int_event_identifiers_kept') }} as kept
-    inner join {{ ref('int_identifiers_collected') }} as identifiers
+    from {{ ref('int_idstitch__event_identifiers_kept') }} as kept
+    inner join {{ ref('int_idstitch__identifiers_collected') }} as identifiers
         on kept.node_id = identifiers.node_id
     where kept.event_type = 'identify'
 

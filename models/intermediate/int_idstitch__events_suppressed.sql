@@ -8,7 +8,7 @@ with
 
 event_identifiers as (
 
-    select * from {{ ref('int_event_identifiers_extracted') }}
+    select * from {{ ref('int_idstitch__event_identifiers_extracted') }}
     where rejection_reason is null
 
 ),
@@ -25,7 +25,7 @@ identifiers as (
         node_id,
         identifier_type,
         identifier_value
-    from {{ ref('int_identifier_values_normalised') }}
+    from {{ ref('int_idstitch__identifier_values_normalised') }}
     where rejection_reason is null
     group by node_id, identifier_type, identifier_value
 

@@ -6,7 +6,7 @@ with
 
 resolved as (
 
-    select * from {{ ref('int_identifiers_resolved') }}
+    select * from {{ ref('int_idstitch__identifiers_resolved') }}
 
 ),
 

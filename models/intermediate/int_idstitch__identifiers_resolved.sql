@@ -7,13 +7,13 @@ with
 
 identifiers as (
 
-    select * from {{ ref('int_identifiers_collected') }}
+    select * from {{ ref('int_idstitch__identifiers_collected') }}
 
 ),
 
 components as (
 
-    select * from {{ ref('int_identifiers_clustered') }}
+    select * from {{ ref('int_idstitch__identifiers_clustered') }}
 
 ),
 

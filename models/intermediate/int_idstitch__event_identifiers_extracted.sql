@@ -1,6 +1,6 @@
 {{ config(tags=['idstitch_plain_text']) }}
 {#- One row per (event, candidate identifier value): which column it came from, its
-    type and 64-bit node id (values: int_identifier_values_normalised), or why it is no
+    type and 64-bit node id (values: int_idstitch__identifier_values_normalised), or why it is no
     identifier (rejection_reason; rejected rows keep the raw value so they can be
     counted and shown). Integers and short codes only: it is the widest table. -#}
 {%- set traits = idstitch.identifier_trait_columns() -%}
@@ -9,19 +9,19 @@ with
 
 events as (
 
-    select * from {{ ref('int_events_deduplicated') }}
+    select * from {{ ref('int_idstitch__events_deduplicated') }}
 
 ),
 
 identifies as (
 
-    select * from {{ ref('int_identifies_deduplicated') }}
+    select * from {{ ref('int_idstitch__identifies_deduplicated') }}
 
 ),
 
 dictionary as (
 
-    select * from {{ ref('int_identifier_values_normalised') }}
+    select * from {{ ref('int_idstitch__identifier_values_normalised') }}
 
 ),
 

@@ -3,12 +3,12 @@
     incremental_strategy='append',
     on_schema_change='append_new_columns',
     full_refresh=false,
-    pre_hook="{{ idstitch.cc_create_rounds_table_sql(idstitch.cc_rounds_relation(ref('int_identifiers_clustered'))) }}",
-    post_hook="{{ idstitch.cc_drop_published_rounds(ref('int_identifiers_clustered')) }}"
+    pre_hook="{{ idstitch.cc_create_rounds_table_sql(idstitch.cc_rounds_relation(ref('int_idstitch__identifiers_clustered'))) }}",
+    post_hook="{{ idstitch.cc_drop_published_rounds(ref('int_idstitch__identifiers_clustered')) }}"
 ) }}
 {#- The components step's rounds, appended every build and never rebuilt (full_refresh
     off): the idstitch_components materialization leaves its build's records beside
-    int_identifiers_clustered (macros/graph/components_rounds_log.sql); this model appends
+    int_idstitch__identifiers_clustered (macros/graph/components_rounds_log.sql); this model appends
     the ones not yet published and drops them. The pre-hook creates that relation empty
     when it is missing (a selection without the components model). -#}
 
@@ -16,7 +16,7 @@ with
 
 recorded as (
 
-    select * from {{ idstitch.cc_rounds_relation(ref('int_identifiers_clustered')) }}
+    select * from {{ idstitch.cc_rounds_relation(ref('int_idstitch__identifiers_clustered')) }}
 
 ),
 

@@ -10,7 +10,7 @@ with
 
 identifies as (
 
-    select * from {{ ref('int_identifies_deduplicated') }}
+    select * from {{ ref('int_idstitch__identifies_deduplicated') }}
 
 ),
 

@@ -7,13 +7,13 @@ with
 
 event_identifiers as (
 
-    select * from {{ ref('int_event_identifiers_kept') }}
+    select * from {{ ref('int_idstitch__event_identifiers_kept') }}
 
 ),
 
 anchors as (
 
-    select * from {{ ref('int_events_anchored') }}
+    select * from {{ ref('int_idstitch__events_anchored') }}
     where identifier_count > 1
 
 ),
