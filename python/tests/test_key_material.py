@@ -25,6 +25,7 @@ import pytest
 from test_encrypted_build import (
     FORGET_EMAIL,
     KEYSTORE,
+    TARGET_SCHEMA,
     connect_db,
     copy_db,
     dbt_build,
@@ -122,7 +123,9 @@ def built(work: Path, master_key: str) -> Path:
 
 def person_of(db: Path, master_key: str, identifier: str) -> str:
     master = parse_master_key(master_key)
-    with closing(privacy.connect(db, read_only=True, master_key=master)) as con:
+    with closing(
+        privacy.connect(db, target_schema=TARGET_SCHEMA, read_only=True, master_key=master)
+    ) as con:
         person = privacy.lookup(con, identifier, master_key=master)
     assert person is not None
     return person
@@ -130,7 +133,11 @@ def person_of(db: Path, master_key: str, identifier: str) -> str:
 
 def emails(db: Path, master_key: str, table: str, **connect: object) -> dict[str, str | None]:
     master = parse_master_key(master_key)
-    with closing(privacy.connect(db, read_only=True, master_key=master, **connect)) as con:  # type: ignore[arg-type]
+    with closing(
+        privacy.connect(  # type: ignore[arg-type]
+            db, target_schema=TARGET_SCHEMA, read_only=True, master_key=master, **connect
+        )
+    ) as con:
         rows = privacy.read_table(con, table, master_key=master)
     return {str(r["person_id"]): r["email"] for r in rows}
 
@@ -157,7 +164,9 @@ def test_forget_leaves_no_copy_of_the_persons_key(built: Path, work: Path, maste
     db = copy_db(built, work / "forget.duckdb")
     person = person_of(db, master_key, f"email:{FORGET_EMAIL}")
     with closing(connect_db(db)) as con:
-        con.execute("create table main.users_backup as select * from main.users")
+        con.execute(
+            f'create table "{TARGET_SCHEMA}".users_backup as select * from "{TARGET_SCHEMA}".users'
+        )
     backup = work / "forget_backup.duckdb"  # a copy of the warehouse file, not of the keys
     shutil.copyfile(db, backup)
     data, _ = store_keys(db)
@@ -167,7 +176,14 @@ def test_forget_leaves_no_copy_of_the_persons_key(built: Path, work: Path, maste
     assert before[person] == FORGET_EMAIL
 
     run = idstitch_cli(
-        "forget", "--identifier", f"email:{FORGET_EMAIL}", "--db", str(db), master_key=master_key
+        "forget",
+        "--identifier",
+        f"email:{FORGET_EMAIL}",
+        "--db",
+        str(db),
+        "--schema",
+        TARGET_SCHEMA,
+        master_key=master_key,
     )
     assert run.returncode == 0, run.tail()
 
@@ -203,7 +219,7 @@ def test_prune_leaves_no_copy_of_the_pruned_keys(built: Path, work: Path, master
     secrets = data_key_spellings(master, stale, data[stale])
     assert ("prune.keys.duckdb", "wrapped text") in carve(files_of(db), secrets)
 
-    with closing(privacy.connect(db, master_key=master)) as con:
+    with closing(privacy.connect(db, target_schema=TARGET_SCHEMA, master_key=master)) as con:
         report = privacy.prune_keys(con)
     assert report.orphan_keys == 1
 
@@ -238,6 +254,8 @@ def test_rotation_leaves_no_key_wrapped_under_the_old_master_key(
         "rotate-master-key",
         "--db",
         str(db),
+        "--schema",
+        TARGET_SCHEMA,
         master_key=master_key,
         IDSTITCH_NEW_MASTER_KEY=new_text,
     )
@@ -283,7 +301,7 @@ if sys.argv[3] == "before-rename":
     os.replace = lambda *args, **kwargs: os._exit(9)
 else:
     rewriting.fsync_directory = lambda path: os._exit(9)
-con = privacy.connect(sys.argv[1])
+con = privacy.connect(sys.argv[1], target_schema=sys.argv[4])
 privacy.forget(con, sys.argv[2])
 """
 
@@ -299,7 +317,15 @@ def test_a_killed_forget_leaves_the_old_or_the_new_store(
     env = {k: v for k, v in os.environ.items() if not k.startswith("IDSTITCH_")}
     env["IDSTITCH_MASTER_KEY"] = master_key
     proc = subprocess.run(
-        [sys.executable, "-c", KILLED_FORGET, str(db), f"email:{FORGET_EMAIL}", moment],
+        [
+            sys.executable,
+            "-c",
+            KILLED_FORGET,
+            str(db),
+            f"email:{FORGET_EMAIL}",
+            moment,
+            TARGET_SCHEMA,
+        ],
         env=env,
         capture_output=True,
         text=True,
@@ -322,7 +348,14 @@ def test_a_killed_forget_leaves_the_old_or_the_new_store(
         assert carve([store], secrets) == []
     # The next read-write use removes a leftover; forgetting then completes.
     run = idstitch_cli(
-        "forget", "--identifier", f"email:{FORGET_EMAIL}", "--db", str(db), master_key=master_key
+        "forget",
+        "--identifier",
+        f"email:{FORGET_EMAIL}",
+        "--db",
+        str(db),
+        "--schema",
+        TARGET_SCHEMA,
+        master_key=master_key,
     )
     assert run.returncode == 0, run.tail()
     assert not leftover.exists()
@@ -350,7 +383,7 @@ def test_an_in_warehouse_key_store_is_refused_then_migrated(
 
     with pytest.raises(KeystoreError, match="idstitch keys migrate"):
         privacy.connect(db, master_key=parse_master_key(master_key))
-    run = idstitch_cli("decrypt", "--db", str(db), master_key=master_key)
+    run = idstitch_cli("decrypt", "--db", str(db), "--schema", TARGET_SCHEMA, master_key=master_key)
     assert run.returncode == 2 and "idstitch keys migrate" in run.stderr
 
     run = idstitch_cli("keys", "migrate", "--db", str(db), master_key=master_key)
