@@ -53,9 +53,10 @@ build: venv
 ## lint: ruff + mypy on python/, sqlfluff (dbt templater) on models and macros
 lint: venv-dev
 	$(BIN)/ruff check python
-	$(BIN)/ruff check --config python/pyproject.toml benchmarks
+	$(BIN)/ruff check --config python/pyproject.toml benchmarks scripts
 	$(BIN)/ruff format --check python
-	$(BIN)/ruff format --check --config python/pyproject.toml benchmarks
+	$(BIN)/ruff format --check --config python/pyproject.toml benchmarks scripts
+	$(BIN)/python scripts/render_var_docs.py --check
 	$(BIN)/mypy --config-file python/pyproject.toml python/idstitch
 	$(BIN)/dbt seed --quiet $(DEMO_VARS)
 	$(BIN)/sqlfluff lint models macros

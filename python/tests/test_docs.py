@@ -10,21 +10,22 @@ and catalog.json into a temporary target. Checked from them:
 - every public idstitch macro (not `_private`, not an engine variant `<engine>__name`) has
   a description, and documents exactly the arguments of its signature, each with a
   description (the macros' YAML);
-- every var of the package (dbt_project.yml, commented defaults included, and every
-  ``var('...')`` in its SQL and YAML) is listed in the ``__idstitch__`` docs block
-  (models/overview.md), and the overview lists no var the package does not have.
+- every ``var('...')`` of the package's SQL and YAML is in the one var table (the comments
+  of dbt_project.yml's ``vars:`` block), which lists no other, and the ``__idstitch__``
+  docs block (models/overview.md) holds that table's rendering (scripts/render_var_docs.py).
 """
 
 from __future__ import annotations
 
+import importlib.util
 import re
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 from dbt_runner import PROJECT_DIR, Dbt
 
 PACKAGE = "idstitch"
@@ -143,31 +144,44 @@ def test_every_macro_is_described_with_its_arguments(docs: Docs) -> None:
     assert problems == [], "macro docs:\n  " + "\n  ".join(problems)
 
 
-def _package_vars() -> set[str]:
-    project_file = (PROJECT_DIR / "dbt_project.yml").read_text()
-    project = yaml.safe_load(project_file)
-    found = {name for name in project.get("vars", {}) if name.startswith("idstitch_")}
-    # defaults documented as comments in the vars block (`# idstitch_x: defaults to ...`)
-    vars_block = project_file.split("\nvars:", 1)[1]
-    vars_block = re.split(r"\n(?=[A-Za-z-]+:)", vars_block, maxsplit=1)[0]
-    found |= set(re.findall(r"^\s*#\s*(idstitch_[a-z0-9_]+):", vars_block, re.MULTILINE))
-    # every var the package's SQL and YAML read
+def _var_table() -> Any:
+    """scripts/render_var_docs.py: the var table of dbt_project.yml and its rendering."""
+    spec = importlib.util.spec_from_file_location(
+        "render_var_docs", PROJECT_DIR / "scripts" / "render_var_docs.py"
+    )
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up there
+    spec.loader.exec_module(module)
+    return module
+
+
+def _vars_read_by_the_package() -> set[str]:
+    """Every var the package's SQL and YAML read."""
+    found: set[str] = set()
     for folder in ("macros", "models", "tests", "seeds"):
         for path in (PROJECT_DIR / folder).rglob("*"):
             if path.suffix in (".sql", ".yml", ".yaml"):
                 found |= set(VAR_CALL.findall(path.read_text()))
-    found |= set(VAR_CALL.findall(project_file))
+    found |= set(VAR_CALL.findall((PROJECT_DIR / "dbt_project.yml").read_text()))
     return found
 
 
-def test_every_var_is_in_the_overview(docs: Docs) -> None:
+def test_every_var_is_in_the_one_var_table_and_the_docs(docs: Docs) -> None:
+    table = _var_table()
+    variables = table.project_vars()
+    listed = [v.name for v in variables]
+    assert len(listed) == len(set(listed)), "a var is listed twice in dbt_project.yml"
+    read = _vars_read_by_the_package()
+    assert {"idstitch_max_rounds", "idstitch_source_schema", "idstitch_demo_seeds"} <= read
+    missing = sorted(read - set(listed))
+    assert missing == [], f"vars missing from dbt_project.yml's var table: {missing}"
+    stale = sorted(set(listed) - read)
+    assert stale == [], f"dbt_project.yml lists vars the package does not read: {stale}"
+    assert all(v.meaning for v in variables), "a var without its meaning"
     overview = docs.manifest["docs"].get(f"doc.{PACKAGE}.__idstitch__")
     assert overview is not None, "no {% docs __idstitch__ %} block"
-    text = overview["block_contents"]
-    package_vars = _package_vars()
-    assert {"idstitch_max_rounds", "idstitch_source_schema", "idstitch_demo_seeds"} <= package_vars
-    listed = set(re.findall(r"^\|\s*`(idstitch_[a-z0-9_]+)`\s*\|", text, re.MULTILINE))
-    missing = sorted(package_vars - listed)
-    assert missing == [], f"vars missing from the overview's table: {missing}"
-    stale = sorted(listed - package_vars)
-    assert stale == [], f"the overview lists vars the package does not have: {stale}"
+    assert table.render(variables) in overview["block_contents"], (
+        "models/overview.md's var table is not the rendering of dbt_project.yml: "
+        "run scripts/render_var_docs.py"
+    )
