@@ -1,7 +1,7 @@
 """Independent pure-Python reference implementation of idstitch's identity resolution.
 
 This is the oracle the dbt outputs are compared against. It re-implements the rules of
-/work/shared/DESIGN.md (plus the decisions recorded in the test brief) from scratch; it
+the data contract (docs/contract.md) from scratch; it
 shares no SQL, macro or helper with the package. Connected components use a union-find
 with path compression and union by size.
 
