@@ -1,0 +1,1 @@
+"""The modules of benchmarks/bench.py (see its docstring for what the benchmark does)."""
