@@ -27,8 +27,9 @@ not asserted: this is a benchmark, not a test.
 The code is in the package ``benchmarks/idstitch_bench``, a module per idea: ``measure``
 (child processes: environment, wall time, peak RSS, CPU), ``data`` (generated events, edge
 export, chains, checks), ``dbt_runs`` (the build and the materialization alone),
-``baselines`` (scipy, Splink), ``runs`` (the steps of one size, the chains) and ``report``
-(results.md). This script parses the options and runs them.
+``baselines`` (scipy, Splink), ``runs`` (the steps of one size, the chains), ``report`` and
+``sizes_table`` (results.md) and ``fmt`` (how figures are written). This script parses the
+options and runs them.
 """
 
 from __future__ import annotations

@@ -4,46 +4,12 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-from collections.abc import Callable, Sequence
 from typing import Any
 
-from idstitch_bench.baselines import Baseline
 from idstitch_bench.dbt_runs import COMPONENTS_MODEL, Build
-from idstitch_bench.measure import GIB, MIB, rel
-
-Writer = Callable[[str], None]
-
-
-def fmt_s(x: float | None) -> str:
-    if x is None:
-        return "-"
-    return f"{x:.2f} s" if x < 100 else f"{x:.0f} s"
-
-
-def fmt_mem(x: int) -> str:
-    return f"{x / GIB:.2f} GiB" if x >= GIB else f"{x / MIB:.0f} MiB"
-
-
-def ratio(a: float | None, b: float | None) -> str:
-    if a is None or b is None or b <= 0:
-        return "-"
-    return f"{a / b:.2f}x"
-
-
-def splink_cell(s: Baseline | None, timeout: float | None) -> str:
-    if s is None:
-        return "skipped"
-    if s.measured.timed_out:
-        return f"> {timeout:.0f} s (stopped after {s.iterations} iterations)"
-    return f"{fmt_s(s.result['total_s'])} ({s.iterations} iterations)"
-
-
-def fmt_runs(seconds: Sequence[float]) -> str:
-    return " / ".join(f"{x:.2f}" for x in seconds) + " s" if seconds else "-"
-
-
-def _mark(ok: bool | None) -> str:
-    return "n/a" if ok is None else ("met" if ok else "NOT met")
+from idstitch_bench.fmt import fmt_mem, fmt_s, fmt_same, mark, splink_cell
+from idstitch_bench.measure import GIB, rel
+from idstitch_bench.sizes_table import Writer, size_rows_build, size_rows_compared, size_rows_tools
 
 
 def report(
@@ -59,23 +25,14 @@ def report(
     w = lines.append
     _header(w, args, info, started, load, command)
     _tools_intro(w)
-    _size_rows_build(w, sizes)
-    _size_rows_tools(w, args, sizes)
-    _size_rows_compared(w, args, sizes)
+    size_rows_build(w, sizes)
+    size_rows_tools(w, args, sizes)
+    size_rows_compared(w, args, sizes)
     _chains(w, args, chains)
     _targets(w, info, sizes, chains)
     _build_time(w, sizes)
     _commands(w, args, sizes, chains, command)
     return "\n".join(lines) + "\n"
-
-
-def _row_writer(w: Writer) -> Callable[[str, list[str]], None]:
-    """``row(label, cells)``: one row of the sizes table."""
-
-    def row(label: str, cells: list[str]) -> None:
-        w(f"| {label} | " + " | ".join(cells) + " |")
-
-    return row
 
 
 def _header(
@@ -141,122 +98,6 @@ def _tools_intro(w: Writer) -> None:
     w("")
 
 
-def _size_rows_build(w: Writer, sizes: list[dict[str, Any]]) -> None:
-    """The table of the generated sizes: its header, the data and the full build."""
-    hdr = "| | " + " | ".join(f"{s['persons']:,} persons" for s in sizes) + " |"
-    w(hdr)
-    w("|---|" + "---|" * len(sizes))
-    row = _row_writer(w)
-    row("raw events", [f"{s['events']:,}" for s in sizes])
-    row(
-        "edges (rows / distinct nodes)",
-        [f"{s['edges']['rows']:,} / {s['edges']['nodes']:,}" for s in sizes],
-    )
-    row("components", [f"{s['scipy'].result['components']:,}" for s in sizes])
-    row("**full `dbt build`** (wall)", [fmt_s(s["build"].measured.wall_s) for s in sizes])
-    row(
-        "  CPU user+sys of dbt (load avg at start)",
-        [f"{fmt_s(s['build'].measured.cpu_s)} ({s['build'].measured.load.split(' / ')[0]})"
-         for s in sizes],
-    )  # fmt: skip
-    row("peak RSS of the dbt process", [fmt_mem(s["build"].measured.peak_rss) for s in sizes])
-    row(
-        "components model in build (run_results)",
-        [fmt_s(s["build"].node_time(COMPONENTS_MODEL)) for s in sizes],
-    )
-    row(
-        "  of which rounds, resolution and table (idstitch_component_rounds)",
-        [
-            f"{fmt_s(s['build_rounds']['seconds'])}, {s['build_rounds']['rounds']} rounds"
-            for s in sizes
-        ],
-    )
-
-
-def _size_rows_tools(w: Writer, args: argparse.Namespace, sizes: list[dict[str, Any]]) -> None:
-    """The rows of each tool on bench.edges: idstitch components, scipy, Splink."""
-    row = _row_writer(w)
-    row(
-        "**idstitch components** on bench.edges",
-        [f"{fmt_s(s['cc'].model_s)}, {s['cc'].rounds['rounds']} rounds" for s in sizes],
-    )
-    row(
-        "  of which rounds, resolution and table (idstitch_component_rounds)",
-        [fmt_s(s["cc"].rounds["seconds"]) for s in sizes],
-    )
-    row(
-        "  fixed cost: the same on an empty edge table",
-        [fmt_s(s["cc_fixed"]) for s in sizes],
-    )
-    row(
-        "  dbt's own cost of any model (a `select 1` table, fresh process)",
-        [fmt_s(s["floor"]) for s in sizes],
-    )
-    row("  peak RSS (dbt process)", [fmt_mem(s["cc"].measured.peak_rss) for s in sizes])
-    row("**scipy pipeline**", [fmt_s(s["scipy"].result["total_s"]) for s in sizes])
-    row(
-        "  read / relabel / cc / write",
-        [
-            "{:.2f} / {:.2f} / {:.2f} / {:.2f} s".format(
-                s["scipy"].result["read_s"],
-                s["scipy"].result["relabel_s"],
-                s["scipy"].result["cc_s"],
-                s["scipy"].result["write_s"],
-            )
-            for s in sizes
-        ],
-    )
-    row("  CPU user+sys", [fmt_s(s["scipy"].result["cpu_s"]) for s in sizes])
-    row("  peak RSS", [fmt_mem(s["scipy"].measured.peak_rss) for s in sizes])
-    row("**Splink 5**", [splink_cell(s["splink"], args.splink_timeout) for s in sizes])
-    row(
-        "  CPU user+sys",
-        [fmt_s(s["splink"].result["cpu_s"]) if s["splink"] and s["splink"].ok else "-"
-         for s in sizes],
-    )  # fmt: skip
-    row(
-        "  peak RSS",
-        [fmt_mem(s["splink"].measured.peak_rss) if s["splink"] else "-" for s in sizes],
-    )
-
-
-def _size_rows_compared(w: Writer, args: argparse.Namespace, sizes: list[dict[str, Any]]) -> None:
-    """The rows comparing the tools, the runs, and the generation time."""
-    row = _row_writer(w)
-    row(
-        "idstitch components / scipy pipeline",
-        [ratio(s["cc"].model_s, s["scipy"].result["total_s"]) for s in sizes],
-    )
-    row(
-        "components in build / scipy pipeline",
-        [
-            ratio(s["build"].node_time(COMPONENTS_MODEL), s["scipy"].result["total_s"])
-            for s in sizes
-        ],
-    )
-    row(
-        "Splink / idstitch components",
-        [_splink_ratio(s["splink"], s["cc"].model_s, args.splink_timeout) for s in sizes],
-    )
-    row(
-        "same components as scipy (idstitch alone / in build / Splink)",
-        [
-            f"{_same(s['diff_scipy'])} / {_same(s['diff_build'])} / {_same(s.get('diff_splink'))}"
-            for s in sizes
-        ],
-    )
-    row(
-        "runs: idstitch components · scipy · Splink",
-        [
-            f"{fmt_runs(s['cc_runs'])} · {fmt_runs(s['scipy_runs'])} · "
-            f"{fmt_runs(s.get('splink_runs', []))}"
-            for s in sizes
-        ],
-    )
-    row("generation (cached when '-')", [fmt_s(s["generate_s"]) for s in sizes])
-    w("")
-
-
 def _chains(w: Writer, args: argparse.Namespace, chains: dict[str, Any] | None) -> None:
     """The adversarial chains: raw events through the build, integer chains alone."""
     w("## Adversarial chains")
@@ -293,7 +134,7 @@ def _chains(w: Writer, args: argparse.Namespace, chains: dict[str, Any] | None) 
                 f"{c['cc'].rounds['rounds']} | {c['cc'].rounds['max_jumps']} | "
                 f"{fmt_s(c['scipy'].result['total_s'])} | "
                 f"{splink_cell(c['splink'], args.splink_chain_timeout) if c['splink'] else '-'}"
-                f" | {_same(c['diff'])} |"
+                f" | {fmt_same(c['diff'])} |"
             )
     w("")
 
@@ -314,7 +155,7 @@ def _targets(
         r = s["cc"].model_s / s["scipy"].result["total_s"]
         w(
             f"| components step within 2x of the scipy pipeline ({s['persons']:,} persons) | "
-            f"{r:.2f}x | {_mark(r <= 2)} |"
+            f"{r:.2f}x | {mark(r <= 2)} |"
         )
     for s in sizes:
         sk = s["splink"]
@@ -324,13 +165,13 @@ def _targets(
             r = sk.result["total_s"] / s["cc"].model_s
             w(
                 f"| >= 2x faster than Splink ({s['persons']:,} persons) | {r:.2f}x | "
-                f"{_mark(r >= 2)} |"
+                f"{mark(r >= 2)} |"
             )
         else:
             r = sk.measured.wall_s / s["cc"].model_s
             w(
                 f"| >= 2x faster than Splink ({s['persons']:,} persons) | > {r:.1f}x "
-                f"(Splink stopped) | {_mark(r >= 2)} |"
+                f"(Splink stopped) | {mark(r >= 2)} |"
             )
     if chains is not None:
         worst = max(
@@ -338,20 +179,20 @@ def _targets(
         )
         w(
             f"| at most a few dozen rounds on the adversarial chain | at most {worst} rounds | "
-            f"{_mark(worst <= 36)} |"
+            f"{mark(worst <= 36)} |"
         )
     if big is not None:
         wall = big["build"].measured.wall_s
         rss = big["build"].measured.peak_rss
         w(
             f"| full build of {big['events']:,} events < 2 min on 2 cores | {fmt_s(wall)} "
-            f"on {info['nproc']} CPUs | {_mark(wall < 120)} |"
+            f"on {info['nproc']} CPUs | {mark(wall < 120)} |"
         )
-        w(f"| ... and < 8 GiB | {fmt_mem(rss)} | {_mark(rss < 8 * GIB)} |")
+        w(f"| ... and < 8 GiB | {fmt_mem(rss)} | {mark(rss < 8 * GIB)} |")
         cpu = big["build"].measured.cpu_s
         w(
             f"| (its CPU time / 2 cores: the wall time an idle 2-core machine could reach at "
-            f"best) | {fmt_s(cpu / 2)} | {_mark(cpu / 2 < 120)} |"
+            f"best) | {fmt_s(cpu / 2)} | {mark(cpu / 2 < 120)} |"
         )
     w("")
 
@@ -411,17 +252,3 @@ def _commands(
     w("```")
     w("")
     w(f"Logs of every step are in `{rel(args.work.resolve() / 'logs')}/` after a run.")
-
-
-def _same(diff: int | None) -> str:
-    if diff is None:
-        return "-"
-    return "yes" if diff == 0 else f"NO ({diff} nodes differ)"
-
-
-def _splink_ratio(s: Baseline | None, ours: float, timeout: float) -> str:
-    if s is None:
-        return "skipped"
-    if s.ok:
-        return ratio(s.result["total_s"], ours)
-    return f"> {s.measured.wall_s / ours:.1f}x"

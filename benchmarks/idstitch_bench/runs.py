@@ -28,8 +28,8 @@ from idstitch_bench.dbt_runs import (
     idstitch_components,
     rounds_of,
 )
+from idstitch_bench.fmt import fmt_mem, fmt_runs, fmt_s, splink_cell
 from idstitch_bench.measure import load_average, say
-from idstitch_bench.report import fmt_mem, fmt_runs, fmt_s, splink_cell
 
 
 def run_size(args: argparse.Namespace, work: Path, persons: int) -> dict[str, Any]:
