@@ -1,7 +1,8 @@
 """The hand-made data set of the cross-engine test: small raw tables full of what engines are
 known to do differently (regular expression classes and a no-break space, text collation and
 ties, nulls in orderings, padding with tabs and newlines, non-ASCII case, camelCase columns,
-duplicate message ids, a long chain)."""
+duplicate message ids, a long chain, timestamps as ISO-8601 text with offsets in `pages` and
+as epoch seconds or milliseconds in `tracks`, some of them unreadable)."""
 
 from __future__ import annotations
 
@@ -13,14 +14,19 @@ import pyarrow as pa
 
 RAW_TABLES = ("identifies", "tracks", "pages")
 
-# the columns every Segment message table has
-EVENT_FIELDS = [
-    ("id", pa.string()),
-    ("anonymous_id", pa.string()),
-    ("user_id", pa.string()),
-    ("timestamp", pa.timestamp("us")),
-    ("received_at", pa.timestamp("us")),
-]
+
+def _event_fields(timestamp_type: pa.DataType) -> list[tuple[str, pa.DataType]]:
+    """The columns every Segment message table has (``timestamp`` of the type given)."""
+    return [
+        ("id", pa.string()),
+        ("anonymous_id", pa.string()),
+        ("user_id", pa.string()),
+        ("timestamp", timestamp_type),
+        ("received_at", pa.timestamp("us")),
+    ]
+
+
+EVENT_FIELDS = _event_fields(pa.timestamp("us"))
 # Reserved words, a space, a dash and both quote characters in column names: every engine
 # reads them quoted with the quote character doubled, and writes them snake_cased.
 HOSTILE_COLUMNS = (
@@ -49,15 +55,16 @@ IDENTIFIES_SCHEMA = pa.schema(
         *[(name, pa.string()) for name in HOSTILE_COLUMNS],
     ]
 )
+# tracks: epoch numbers (seconds, or milliseconds); pages: ISO-8601 text (see _raw_timestamp)
 TRACKS_SCHEMA = pa.schema(
     [
-        *EVENT_FIELDS,
+        *_event_fields(pa.float64()),
         ("event", pa.string()),
     ]
 )
 PAGES_SCHEMA = pa.schema(
     [
-        *EVENT_FIELDS,
+        *_event_fields(pa.string()),
         ("name", pa.string()),
         ("path", pa.string()),
         ("url", pa.string()),
@@ -87,9 +94,77 @@ class _Rows:
         return str(values["id"])
 
 
+EPOCH = datetime(1970, 1, 1)
+# (offset written after an ISO-8601 text, its minutes east of UTC)
+ISO_ZONES = (("", 0), ("Z", 0), ("+05:30", 330), (" -0400", -240), ("+02", 120))
+
+
+def _raw_timestamp(table: str, index: int, value: Any) -> Any:
+    """A row's ``timestamp`` as the raw table holds it: a datetime of `pages` as ISO-8601
+    text (no offset, `Z`, or the same instant in another zone), of `tracks` as epoch seconds
+    (with microseconds) or whole milliseconds; values given as text or numbers as they are."""
+    if not isinstance(value, datetime) or table == "identifies":
+        return value
+    if table == "tracks":
+        micros = (value - EPOCH) // timedelta(microseconds=1)
+        return micros // 1000 * 1.0 if index % 2 and micros % 1000 == 0 else micros / 1e6
+    zone, minutes = ISO_ZONES[index % len(ISO_ZONES)]
+    local = value + timedelta(minutes=minutes)
+    return local.isoformat(sep=" " if index % 2 else "T") + zone
+
+
 def edge_tables() -> dict[str, pa.Table]:
     """Small raw tables full of what engines are known to do differently."""
     r = _Rows()
+    _values(r)
+    _orderings(r)
+    _columns(r)
+    _duplicates_and_chain(r)
+    _ordinary_persons(r)
+    # Timestamps that cannot be read: the events are left out and counted on every engine.
+    r.add(
+        "pages",
+        anonymous_id="anon-ts-garbage",
+        name="Bad time",
+        timestamp="not a time",
+        received_at=T0,
+    )
+    r.add(
+        "pages",
+        anonymous_id="anon-ts-feb30",
+        name="Bad day",
+        timestamp="2024-02-30T10:00:00Z",
+        received_at=T0,
+    )
+    r.add(
+        "pages",
+        anonymous_id="anon-ts-ok",
+        user_id="u-ts",
+        name="Ok",
+        timestamp="2024-03-05",
+        received_at=T0,
+    )
+    r.add("tracks", anonymous_id="anon-ts-huge", event="Far future", timestamp=1e20, received_at=T0)
+    r.add("tracks", anonymous_id="anon-ts-past", event="Far past", timestamp=-1e300, received_at=T0)
+    r.add(
+        "tracks",
+        anonymous_id="anon-ts-ms",
+        user_id="u-ts",
+        event="Ms",
+        timestamp=1.7e12,
+        received_at=T0,
+    )
+    out: dict[str, pa.Table] = {}
+    for name, schema in SCHEMAS.items():
+        for index, row in enumerate(r.tables[name]):
+            row["timestamp"] = _raw_timestamp(name, index, row.get("timestamp"))
+        columns = {col.name: [row.get(col.name) for row in r.tables[name]] for col in schema}
+        out[name] = pa.table(columns, schema=schema)
+    return out
+
+
+def _values(r: _Rows) -> None:
+    """Identifier values: emails, phones, non-ASCII, quotes, junk."""
     # A userId that is an email, padded with a tab and a newline, in mixed case.
     r.add("identifies", anonymous_id="anon-jane", user_id="\tJane.Doe@Example.COM\n")
     r.add("identifies", anonymous_id="anon-jane", email=" jane.doe@example.com ", first_name="Jane")
@@ -111,6 +186,10 @@ def edge_tables() -> dict[str, pa.Table]:
     for junk in ("null", "N/A", "0000", "---", "", "   ", "undefined", "0-0"):
         r.add("tracks", anonymous_id=junk, user_id="u-junk", event="Junk Sent")
     r.add("identifies", anonymous_id="anon-junk-mail", email="  ", phone="0000000")
+
+
+def _orderings(r: _Rows) -> None:
+    """Orderings: byte order against collations, ties, nulls, missing and future times."""
     # Byte order versus a linguistic collation: ties on first_seen_at between two values of
     # the canonical type ('B...' < 'a...' in byte order, the other way round in en-US).
     r.add("identifies", user_id="a-77", external_id="B-77", anonymous_id="anon-case")
@@ -153,7 +232,11 @@ def edge_tables() -> dict[str, pa.Table]:
         timestamp=datetime(2099, 1, 1, 0, 0, 0, 1),
     )
     r.add("identifies", user_id="u-future", first_name="Present")
-    # camelCase columns, id traits, a company id shared by two persons, device metadata.
+
+
+def _columns(r: _Rows) -> None:
+    """camelCase columns, id traits, a company id shared by two persons, device metadata,
+    hostile column names."""
     r.add(
         "identifies",
         user_id="u-camel-1",
@@ -179,6 +262,10 @@ def edge_tables() -> dict[str, pa.Table]:
         user_id="u-hostile",
         **{name: f"hostile {name}" for name in HOSTILE_COLUMNS},
     )
+
+
+def _duplicates_and_chain(r: _Rows) -> None:
+    """Duplicate and missing message ids, and a long chain that takes several rounds."""
     # Duplicate message ids: an exact duplicate, a later copy, and a copy with another user_id
     # (same received_at and timestamp: the smaller user_id in byte order is kept).
     dup_at = T0 + timedelta(days=5)
@@ -192,24 +279,16 @@ def edge_tables() -> dict[str, pa.Table]:
             timestamp=dup_at,
             received_at=dup_at,
         )
-    r.add(
-        "pages",
-        id="ajs-edge-dup-page",
-        anonymous_id="anon-dup-page",
-        user_id="u-dup-page",
-        name="Home",
-        timestamp=dup_at,
-        received_at=dup_at,
-    )
-    r.add(
-        "pages",
-        id="ajs-edge-dup-page",
-        anonymous_id="anon-dup-page",
-        user_id="u-dup-page",
-        name="Home",
-        timestamp=dup_at,
-        received_at=dup_at + timedelta(hours=1),
-    )
+    for received_later in (timedelta(0), timedelta(hours=1)):
+        r.add(
+            "pages",
+            id="ajs-edge-dup-page",
+            anonymous_id="anon-dup-page",
+            user_id="u-dup-page",
+            name="Home",
+            timestamp=dup_at,
+            received_at=dup_at + received_later,
+        )
     r.add("pages", id=None, anonymous_id="anon-noid", name="No id")
     r.add("pages", id=" \t", anonymous_id="anon-blankid", name="Blank id")
     # A long chain anon-0 - user-0 - anon-1 - user-1 - ... so components take several rounds.
@@ -226,6 +305,10 @@ def edge_tables() -> dict[str, pa.Table]:
             user_id=f"chain-user-{k:03d}",
             name="Chain",
         )
+
+
+def _ordinary_persons(r: _Rows) -> None:
+    """Plenty of ordinary persons, some sharing devices, with microsecond timestamps."""
     # Plenty of ordinary persons, some sharing devices, with microsecond timestamps.
     for p in range(300):
         anon = f"{p:08x}-0000-4000-8000-{p * 2654435761 % 2**48:012x}"
@@ -257,8 +340,3 @@ def edge_tables() -> dict[str, pa.Table]:
                 event="Shared Device",
                 timestamp=at + timedelta(minutes=5),
             )
-    out: dict[str, pa.Table] = {}
-    for name, schema in SCHEMAS.items():
-        columns = {col.name: [row.get(col.name) for row in r.tables[name]] for col in schema}
-        out[name] = pa.table(columns, schema=schema)
-    return out

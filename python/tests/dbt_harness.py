@@ -6,13 +6,15 @@
 
 Rows are mappings of raw column name to value (str, datetime or None); a table's columns are
 the union of its rows' keys (plus the required ones), missing values are null. Timestamp
-columns (``timestamp``, ``received_at``) are written as TIMESTAMP, everything else VARCHAR.
+columns (``timestamp``, ``received_at``) are written as TIMESTAMP (as VARCHAR, BIGINT or
+DOUBLE when all their values are text, integers or numbers), everything else VARCHAR.
 """
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -27,6 +29,7 @@ __all__ = [
     "PROJECT_DIR",
     "DbtRun",
     "build_package",
+    "copy_package",
     "dbt_executable",
     "read_table",
     "run_dbt",
@@ -54,11 +57,22 @@ def _column_order(rows: Sequence[Mapping[str, Any]], extra: Iterable[str] = ()) 
     return lead + sorted(c for c in names if c not in LEADING_COLUMNS)
 
 
+def _timestamp_type(values: Sequence[Any]) -> pa.DataType:
+    present = [v for v in values if v is not None]
+    if present and all(isinstance(v, str) for v in present):
+        return pa.string()
+    if present and all(isinstance(v, int) and not isinstance(v, bool) for v in present):
+        return pa.int64()
+    if present and all(isinstance(v, int | float) for v in present):
+        return pa.float64()
+    return pa.timestamp("us")
+
+
 def _arrow_table(rows: Sequence[Mapping[str, Any]], columns: Sequence[str]) -> pa.Table:
     arrays = {}
     for name in columns:
         values = [row.get(name) for row in rows]
-        kind = pa.timestamp("us") if name in TIMESTAMP_COLUMNS else pa.string()
+        kind = _timestamp_type(values) if name in TIMESTAMP_COLUMNS else pa.string()
         arrays[name] = pa.array(values, type=kind)
     return pa.table(arrays)
 
@@ -71,18 +85,10 @@ def write_raw_tables(
 ) -> None:
     """Create ``schema.<table>`` for every table given (even empty) in a DuckDB file."""
     required = list(required)
-    con = duckdb.connect(str(db_path))
-    try:
-        con.execute(f'create schema if not exists "{schema}"')
-        for name, rows in tables.items():
-            columns = _column_order(rows, required)
-            arrow = _arrow_table(rows, columns)
-            con.register("idstitch_raw_upload", arrow)
-            con.execute(f'drop table if exists "{schema}"."{name}"')
-            con.execute(f'create table "{schema}"."{name}" as select * from idstitch_raw_upload')
-            con.unregister("idstitch_raw_upload")
-    finally:
-        con.close()
+    arrow = {
+        name: _arrow_table(rows, _column_order(rows, required)) for name, rows in tables.items()
+    }
+    write_arrow_tables(db_path, arrow, schema)
 
 
 def write_arrow_tables(
@@ -101,40 +107,31 @@ def write_arrow_tables(
         con.close()
 
 
-@dataclass
-class DbtRun:
-    """A ``dbt`` run on the DuckDB file ``db_path`` (see dbt_runner.DbtResult)."""
+@dataclass(frozen=True)
+class DbtRun(DbtResult):
+    """A ``dbt`` run on the DuckDB file ``db_path``: a dbt_runner.DbtResult that can read the
+    tables it built."""
 
     db_path: Path
-    result: DbtResult
 
-    @property
-    def ok(self) -> bool:
-        return self.result.ok
-
-    @property
-    def returncode(self) -> int:
-        return self.result.returncode
-
-    @property
-    def stdout(self) -> str:
-        return self.result.stdout
-
-    @property
-    def stderr(self) -> str:
-        return self.result.stderr
-
-    @property
-    def seconds(self) -> float:
-        return self.result.seconds
-
-    def log_tail(self, lines: int = 60) -> str:
-        """dbt's error summary (from "Completed with" / "Encountered an error") or the tail."""
-        return self.result.log_tail(lines)
+    @classmethod
+    def of(cls, db_path: Path, result: DbtResult) -> DbtRun:
+        return cls(**{f.name: getattr(result, f.name) for f in fields(result)}, db_path=db_path)
 
     def read(self, table: str, schema: str | None = None) -> list[dict[str, Any]]:
         """A table of the build; staging and intermediate ones from the internal schema."""
         return read_table(self.db_path, table, schema or schema_of(table))
+
+
+def copy_package(destination: Path, names: Iterable[str]) -> None:
+    """Copy the named files and folders of the repository into ``destination``, which holds
+    the package for a consumer project (``local:`` in its packages.yml)."""
+    for name in names:
+        source = PROJECT_DIR / name
+        if source.is_dir():
+            shutil.copytree(source, destination / name)
+        else:
+            shutil.copy2(source, destination / name)
 
 
 def _plain(value: Any) -> Any:
@@ -179,7 +176,7 @@ def run_dbt(
     merged_vars.update(variables or {})
     command = [*args, "--exclude", *select_excludes] if select_excludes else list(args)
     dbt = Dbt(env={"IDSTITCH_DUCKDB_PATH": str(db_path)})
-    return DbtRun(db_path, dbt.run(command, work_dir, merged_vars, timeout=timeout))
+    return DbtRun.of(db_path, dbt.run(command, work_dir, merged_vars, timeout=timeout))
 
 
 def build_package(

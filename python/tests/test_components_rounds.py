@@ -41,6 +41,15 @@ def _chain_events(length: int, prefix: str) -> list[dict[str, object]]:
     return rows
 
 
+def _query(run: DbtRun, *queries: str) -> list[list[tuple[object, ...]]]:
+    """The rows of each query, read from the run's DuckDB file."""
+    con = duckdb.connect(str(run.db_path), read_only=True)
+    try:
+        return [con.execute(query).fetchall() for query in queries]
+    finally:
+        con.close()
+
+
 def test_round_cap_reached_fails_the_build_with_a_message(dbt_build, tmp_path: Path) -> None:
     tables = {"tracks": _chain_events(200, "cap:"), "identifies": [], "pages": []}
     run = dbt_build(tables, {"idstitch_max_rounds": 1})
@@ -51,18 +60,13 @@ def test_round_cap_reached_fails_the_build_with_a_message(dbt_build, tmp_path: P
     assert "int_idstitch__identifiers_clustered__rounds" in log
     # the round done is recorded for diagnosis beside the model (not yet published), and no
     # table was built from a partial graph
-    con = duckdb.connect(str(run.db_path), read_only=True)
-    try:
-        rounds = con.execute(
-            "select invocation_id, round_number, phase, edges_in, edges_out "
-            "from main_idstitch_internal.int_idstitch__identifiers_clustered__rounds"
-        ).fetchall()
-        built = con.execute(
-            "select table_name from duckdb_tables() where table_name in "
-            "('int_idstitch__identifiers_clustered', 'idstitch_component_rounds')"
-        ).fetchall()
-    finally:
-        con.close()
+    rounds, built = _query(
+        run,
+        "select invocation_id, round_number, phase, edges_in, edges_out "
+        "from main_idstitch_internal.int_idstitch__identifiers_clustered__rounds",
+        "select table_name from duckdb_tables() where table_name in "
+        "('int_idstitch__identifiers_clustered', 'idstitch_component_rounds')",
+    )
     assert len(rounds) == 1
     failed_build, number, phase, edges_in, edges_out = rounds[0]
     assert (number, phase) == (1, "contract")
@@ -72,17 +76,12 @@ def test_round_cap_reached_fails_the_build_with_a_message(dbt_build, tmp_path: P
     # the next build (same database, no cap) publishes the failed build's round with its own
     again = run_dbt(run.db_path, tmp_path / "again")
     assert again.ok, again.log_tail()
-    con = duckdb.connect(str(run.db_path), read_only=True)
-    try:
-        published = con.execute(
-            "select invocation_id, round_number, phase from main_idstitch.idstitch_component_rounds"
-        ).fetchall()
-        unpublished = con.execute(
-            "select count(*) from duckdb_tables() "
-            "where table_name = 'int_idstitch__identifiers_clustered__rounds'"
-        ).fetchone()
-    finally:
-        con.close()
+    published, [unpublished] = _query(
+        run,
+        "select invocation_id, round_number, phase from main_idstitch.idstitch_component_rounds",
+        "select count(*) from duckdb_tables() "
+        "where table_name = 'int_idstitch__identifiers_clustered__rounds'",
+    )
     assert (failed_build, 1, "contract") in published
     builds = {invocation for invocation, _, _ in published}
     assert len(builds) == 2
@@ -96,23 +95,18 @@ def test_long_chain_converges_in_few_recorded_rounds(dbt_build) -> None:
     assert run.ok, run.log_tail()
     people = {row["person_id"] for row in run.read("user_identifiers")}
     assert len(people) == 1
-    con = duckdb.connect(str(run.db_path), read_only=True)
-    try:
-        rounds = con.execute(
-            "select count(*) filter (where phase = 'contract'), "
-            "max(pointer_jumps) filter (where phase = 'contract'), "
-            "sum(nodes_hooked) filter (where phase = 'contract'), "
-            "count(*) filter (where phase = 'resolve'), "
-            "max(pointers_resolved) filter (where phase = 'resolve'), "
-            "max(resolve_passes) filter (where phase = 'resolve') "
-            "from main_idstitch.idstitch_component_rounds"
-        ).fetchone()
-        nodes, components = con.execute(
-            "select count(*), count(distinct component_id) "
-            "from main_idstitch_internal.int_idstitch__identifiers_clustered"
-        ).fetchone() or (0, 0)
-    finally:
-        con.close()
+    [rounds], [(nodes, components)] = _query(
+        run,
+        "select count(*) filter (where phase = 'contract'), "
+        "max(pointer_jumps) filter (where phase = 'contract'), "
+        "sum(nodes_hooked) filter (where phase = 'contract'), "
+        "count(*) filter (where phase = 'resolve'), "
+        "max(pointers_resolved) filter (where phase = 'resolve'), "
+        "max(resolve_passes) filter (where phase = 'resolve') "
+        "from main_idstitch.idstitch_component_rounds",
+        "select count(*), count(distinct component_id) "
+        "from main_idstitch_internal.int_idstitch__identifiers_clustered",
+    )
     assert rounds is not None
     contract_rounds, max_jumps, hooked, resolves, pointers, resolve_passes = rounds
     assert resolves == 1
@@ -137,19 +131,14 @@ def _tracks_build(
         {"idstitch_components_portable": portable},
     )
     assert run.ok, run.log_tail()
-    con = duckdb.connect(str(run.db_path), read_only=True)
-    try:
-        rounds = con.execute(
-            "select round_number, phase, edges_in, nodes_hooked, pointer_jumps, edges_out, "
-            "pointers_resolved, resolve_passes from main_idstitch.idstitch_component_rounds "
-            "order by round_number"
-        ).fetchall()
-        clusters = con.execute(
-            "select node_id, component_id "
-            "from main_idstitch_internal.int_idstitch__identifiers_clustered order by node_id"
-        ).fetchall()
-    finally:
-        con.close()
+    rounds, clusters = _query(
+        run,
+        "select round_number, phase, edges_in, nodes_hooked, pointer_jumps, edges_out, "
+        "pointers_resolved, resolve_passes from main_idstitch.idstitch_component_rounds "
+        "order by round_number",
+        "select node_id, component_id "
+        "from main_idstitch_internal.int_idstitch__identifiers_clustered order by node_id",
+    )
     return run, rounds, clusters
 
 

@@ -18,13 +18,12 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 from pathlib import Path
 from typing import Any
 
 import duckdb
 import pytest
-from dbt_harness import PROJECT_DIR, run_dbt_command
+from dbt_harness import PROJECT_DIR, copy_package, run_dbt_command
 
 PACKAGE_FILES = ("dbt_project.yml", "macros", "models", "seeds", "tests")
 RAW_TABLES = ("identifies", "tracks", "pages")
@@ -44,12 +43,7 @@ def readme_packages_snippet() -> str:
 def write_consumer(root: Path, clash_with_source: bool = False) -> Path:
     package = root / "idstitch"
     package.mkdir()
-    for name in PACKAGE_FILES:
-        source = PROJECT_DIR / name
-        if source.is_dir():
-            shutil.copytree(source, package / name)
-        else:
-            shutil.copy(source, package / name)
+    copy_package(package, PACKAGE_FILES)
     project = root / "analytics"
     (project / "models").mkdir(parents=True)
     snippet = readme_packages_snippet()

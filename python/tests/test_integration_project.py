@@ -22,6 +22,7 @@ from typing import Any
 
 import duckdb
 import pytest
+from dbt_harness import copy_package
 from dbt_runner import PROJECT_DIR, Dbt, DbtResult
 
 IT_DIR = PROJECT_DIR / "integration_tests"
@@ -66,12 +67,7 @@ class Consumer:
 def _copy_tree(tmp_path: Path) -> Consumer:
     root = tmp_path / "repo"
     root.mkdir()
-    for name in PACKAGE_FILES:
-        source = PROJECT_DIR / name
-        if source.is_dir():
-            shutil.copytree(source, root / name)
-        else:
-            shutil.copy2(source, root / name)
+    copy_package(root, PACKAGE_FILES)
     project = root / "integration_tests"
     shutil.copytree(
         IT_DIR,

@@ -6,48 +6,19 @@ from __future__ import annotations
 import gzip
 import json
 
-import duckdb
+import load_support
 import pytest
+from load_support import columns, load, rejects, write
 
 from idstitch import cli
-from idstitch.load import DEFAULT_MAX_NEW_COLUMNS, load_files
+from idstitch.load import DEFAULT_MAX_NEW_COLUMNS
 
+con = load_support.con
 BOM = b"\xef\xbb\xbf"
-
-
-@pytest.fixture
-def con():
-    connection = duckdb.connect()
-    yield connection
-    connection.close()
-
-
-def load(con, tmp_path, *paths, **kwargs):
-    return load_files(
-        paths, con, schema="raw_events", rejects_path=tmp_path / "rejects.jsonl", **kwargs
-    )
-
-
-def rejects(tmp_path):
-    path = tmp_path / "rejects.jsonl"
-    if not path.exists():
-        return []
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
 
 
 def ids(con, table):
     return [r[0] for r in con.execute(f"select id from raw_events.{table} order by id").fetchall()]
-
-
-def columns(con, table):
-    return [
-        r[0]
-        for r in con.execute(
-            "select column_name from information_schema.columns "
-            "where table_schema = 'raw_events' and table_name = ?",
-            [table],
-        ).fetchall()
-    ]
 
 
 def track(i, **extra):
@@ -70,11 +41,6 @@ def identify(message_id, traits, **extra):
         "traits": traits,
     }
     return {**msg, **extra}
-
-
-def write(path, data):
-    path.write_bytes(data)
-    return path
 
 
 def ndjson(*messages):

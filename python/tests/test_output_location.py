@@ -64,6 +64,14 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, str]:
     return work, db, schema
 
 
+def summary(
+    capsys: pytest.CaptureFixture[str], db: Path, project_dir: Path, *more: str
+) -> tuple[int, pytest.CaptureResult[str]]:
+    """``idstitch summary --db DB --project-dir PROJECT_DIR MORE...``: exit code and output."""
+    code = main(["summary", "--db", str(db), "--project-dir", str(project_dir), *more])
+    return code, capsys.readouterr()
+
+
 @pytest.fixture(autouse=True)
 def no_schema_variable(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("IDSTITCH_DUCKDB_SCHEMA", raising=False)
@@ -74,8 +82,8 @@ def test_summary_reads_the_schema_the_manifest_names(
     built: tuple[Path, Path, str], capsys: pytest.CaptureFixture[str]
 ) -> None:
     work, db, schema = built
-    assert main(["summary", "--db", str(db), "--project-dir", str(work)]) == 0
-    out = capsys.readouterr()
+    code, out = summary(capsys, db, work)
+    assert code == 0
     assert f"(schema {schema})" in out.out
     assert "persons:            3 (2 known, 1 anonymous-only)" in out.out
     manifest = work / "target" / "manifest.json"
@@ -110,16 +118,16 @@ def test_an_explicit_schema_wins(
     built: tuple[Path, Path, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     work, db, schema = built
-    assert main(["summary", "--db", str(db), "--project-dir", str(work), "--schema", "main"]) == 2
-    err = capsys.readouterr().err
+    code, out = summary(capsys, db, work, "--schema", "main")
+    assert code == 2
+    err = out.err
     assert "reading outputs from main (--schema)" in err
     assert "no idstitch outputs in schema 'main'" in err
 
     elsewhere = tmp_path / "no_project"
     elsewhere.mkdir()
-    args = ["summary", "--db", str(db), "--project-dir", str(elsewhere), "--schema", schema]
-    assert main(args) == 0
-    out = capsys.readouterr()
+    code, out = summary(capsys, db, elsewhere, "--schema", schema)
+    assert code == 0
     assert f"(schema {schema})" in out.out
     assert f"reading outputs from {schema} (--schema)" in out.err
 
@@ -131,15 +139,17 @@ def test_without_a_manifest_the_old_default_and_why(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     _work, db, schema = built
-    assert main(["summary", "--db", str(db), "--project-dir", str(tmp_path)]) == 2
-    err = capsys.readouterr().err
+    code, out = summary(capsys, db, tmp_path)
+    assert code == 2
+    err = out.err
     missing = tmp_path / "target" / "manifest.json"
     assert f"reading outputs from main_idstitch (no {missing}; the default)" in err
     assert "no idstitch outputs in schema 'main_idstitch'" in err
 
     monkeypatch.setenv("IDSTITCH_DUCKDB_SCHEMA", TARGET_SCHEMA)
-    assert main(["summary", "--db", str(db), "--project-dir", str(tmp_path)]) == 0
-    err = capsys.readouterr().err
+    code, out = summary(capsys, db, tmp_path)
+    assert code == 0
+    err = out.err
     assert f"reading outputs from {schema} (no {missing}; $IDSTITCH_DUCKDB_SCHEMA)" in err
 
 
@@ -149,8 +159,9 @@ def test_a_manifest_of_another_database_is_not_used(
     work, db, _schema = built
     copy = tmp_path / "other.duckdb"
     shutil.copyfile(db, copy)
-    assert main(["summary", "--db", str(copy), "--project-dir", str(work)]) == 2
-    err = capsys.readouterr().err
+    code, out = summary(capsys, copy, work)
+    assert code == 2
+    err = out.err
     assert "is for database 'warehouse', not 'other'; the default)" in err
     assert "reading outputs from main_idstitch (" in err
 

@@ -37,3 +37,18 @@ PY
     rm -f "$timings"
     return "$status"
 }
+
+# apt_install LABEL NOT_ROOT INSTALLING PACKAGE...: install Debian packages with apt-get (CI
+# runs as root on a fresh machine that has only what the scripts install); not root: print
+# NOT_ROOT (what to install by hand) and fail. Messages go to stderr as "[LABEL] ...".
+apt_install() {
+    local label="$1" not_root="$2" installing="$3"
+    shift 3
+    if [[ "$(id -u)" != 0 ]]; then
+        printf '[%s] %s\n' "$label" "$not_root" >&2
+        return 1
+    fi
+    printf '[%s] %s\n' "$label" "$installing" >&2
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq && apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+}

@@ -21,16 +21,10 @@ _pg_bindir() {
 }
 
 _pg_install() {
-    # Debian/Ubuntu: the distribution's server (15 on Debian 12). CI runs as root on a
-    # fresh machine that has only what the scripts install.
-    if [[ "$(id -u)" != 0 ]]; then
-        _pg_log "PostgreSQL server binaries not found and not root: install the 'postgresql' package"
-        return 1
-    fi
-    _pg_log "installing the postgresql package (apt-get)"
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq
-    apt-get install -y -qq --no-install-recommends postgresql >/dev/null
+    # Debian/Ubuntu: the distribution's server (15 on Debian 12).
+    apt_install postgres \
+        "PostgreSQL server binaries not found and not root: install the 'postgresql' package" \
+        "installing the postgresql package (apt-get)" postgresql
 }
 
 # Runs a command as the cluster's owner (postgres when we are root, else ourselves).

@@ -7,14 +7,9 @@ _spark_log() { printf '[spark] %s\n' "$*" >&2; }
 
 spark_prepare() {
     if ! command -v java >/dev/null 2>&1; then
-        if [[ "$(id -u)" != 0 ]]; then
-            _spark_log "no java on PATH and not root: install a Java 17 runtime"
+        apt_install spark "no java on PATH and not root: install a Java 17 runtime" \
+            "installing openjdk-17-jre-headless (apt-get)" openjdk-17-jre-headless procps ||
             return 1
-        fi
-        _spark_log "installing openjdk-17-jre-headless (apt-get)"
-        export DEBIAN_FRONTEND=noninteractive
-        apt-get update -qq
-        apt-get install -y -qq --no-install-recommends openjdk-17-jre-headless procps >/dev/null
     fi
     _spark_log "$(java -version 2>&1 | head -n 1), pyspark $(python -c 'import pyspark; print(pyspark.__version__)')"
     # Metastore (Derby) and warehouse of this run only; read by profiles.yml.

@@ -20,6 +20,22 @@ from idstitch.outputs import OutputLocation, locate_outputs
 from idstitch.paths import DB_HELP, default_db_path
 
 
+def add_command(
+    subparsers: argparse._SubParsersAction,  # type: ignore[type-arg]
+    name: str,
+    help_text: str,
+    description: str,
+) -> argparse.ArgumentParser:
+    """A sub-command whose --help shows ``description`` as written (line breaks kept)."""
+    parser: argparse.ArgumentParser = subparsers.add_parser(
+        name,
+        help=help_text,
+        description=description,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    return parser
+
+
 def add_db_argument(parser: argparse.ArgumentParser | argparse._ArgumentGroup) -> None:
     """--db (default: $IDSTITCH_DUCKDB_PATH or idstitch.duckdb)."""
     parser.add_argument("--db", default=None, metavar="PATH", help=DB_HELP)

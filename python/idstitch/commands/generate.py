@@ -5,12 +5,14 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from collections.abc import Callable
 from datetime import date
+from functools import partial
 
 import duckdb
 
 from idstitch.cli import CliError
-from idstitch.commands._options import add_db_argument, db_path
+from idstitch.commands._options import add_command, add_db_argument, db_path
 from idstitch.generate import (
     DEFAULT_DAYS,
     DEFAULT_SCHEMA,
@@ -41,24 +43,24 @@ Point dbt at the schema with --vars '{{idstitch_source_schema: {DEFAULT_SCHEMA}}
 """
 
 
-def _positive(text: str) -> int:
-    try:
-        value = int(text.replace("_", ""))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1: {text!r}")
-    return value
+def _integer(minimum: int, too_small: str, *, underscores: bool) -> Callable[[str], int]:
+    """An argparse type: an integer of at least ``minimum`` (``_`` separators if allowed);
+    ``too_small`` is the message for a smaller one."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text.replace("_", "") if underscores else text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"{too_small}: {text!r}")
+        return value
+
+    return parse
 
 
-def _seed(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must not be negative: {text!r}")
-    return value
+_positive = _integer(1, "must be at least 1", underscores=True)
+_seed = _integer(0, "must not be negative", underscores=False)
 
 
 def _date(text: str) -> date:
@@ -69,11 +71,11 @@ def _date(text: str) -> date:
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    parser = subparsers.add_parser(
+    parser = add_command(
+        subparsers,
         "generate",
-        help="generate deterministic synthetic identifies/tracks/pages tables",
-        description=DESCRIPTION,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        "generate deterministic synthetic identifies/tracks/pages tables",
+        DESCRIPTION,
     )
     parser.add_argument(
         "--persons", type=_positive, required=True, metavar="N", help="number of persons"
@@ -126,31 +128,21 @@ def run(args: argparse.Namespace) -> int:
     try:
         if args.parquet is not None:
             where = f"Parquet files in {args.parquet}"
-            prefix = ""
-            counts = write_parquet(
-                args.parquet,
-                args.persons,
-                args.seed,
-                start=args.start,
-                days=args.days,
-                replace=args.replace,
-                progress=progress,
-            )
+            write = partial(write_parquet, args.parquet)
         else:
             db = str(db_path(args))
             schema = args.schema or DEFAULT_SCHEMA
             where = f"{db} (schema {schema})"
             prefix = f"{db}: "
-            counts = write_duckdb(
-                db,
-                schema,
-                args.persons,
-                args.seed,
-                start=args.start,
-                days=args.days,
-                replace=args.replace,
-                progress=progress,
-            )
+            write = partial(write_duckdb, db, schema)
+        counts = write(
+            args.persons,
+            args.seed,
+            start=args.start,
+            days=args.days,
+            replace=args.replace,
+            progress=progress,
+        )
     except GenerateError as exc:
         raise CliError(f"{prefix}{exc}") from exc
     except (duckdb.Error, OSError) as exc:

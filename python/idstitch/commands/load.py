@@ -8,7 +8,7 @@ import sys
 import duckdb
 
 from idstitch.cli import CliError
-from idstitch.commands._options import add_db_argument, db_path
+from idstitch.commands._options import add_command, add_db_argument, db_path
 from idstitch.load import (
     DEFAULT_BATCH_SIZE,
     DEFAULT_MAX_NEW_COLUMNS,
@@ -97,11 +97,11 @@ usage error, a missing file or a database error. Point dbt at the schema with
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    parser = subparsers.add_parser(
+    parser = add_command(
+        subparsers,
         "load",
-        help="load exported Segment / Customer.io / Inngest JSON into raw DuckDB tables",
-        description=DESCRIPTION,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        "load exported Segment / Customer.io / Inngest JSON into raw DuckDB tables",
+        DESCRIPTION,
     )
     parser.add_argument(
         "paths",

@@ -10,7 +10,7 @@ from pathlib import Path
 import duckdb
 
 from idstitch.cli import CliError
-from idstitch.commands._options import add_output_arguments, db_path
+from idstitch.commands._options import add_command, add_output_arguments, db_path
 from idstitch.outputs import locate_outputs
 from idstitch.paths import DEFAULT_REPORT_DIR
 from idstitch.summary import MissingBuildError
@@ -27,11 +27,11 @@ are not shown. Progress goes to stderr; the path of the page to stdout.
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    parser = subparsers.add_parser(
+    parser = add_command(
+        subparsers,
         "report",
-        help="write an HTML report with charts about the last dbt build (DuckDB)",
-        description=DESCRIPTION,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        "write an HTML report with charts about the last dbt build (DuckDB)",
+        DESCRIPTION,
     )
     add_output_arguments(parser)
     parser.add_argument(

@@ -90,22 +90,7 @@ def load_files(
         batch_size=batch_size,
         max_new_columns=max_new_columns,
     )
-    last_report = time.monotonic()
-
-    def report(source: str) -> None:
-        nonlocal last_report
-        if progress is None:
-            return
-        now = time.monotonic()
-        if now - last_report >= progress_seconds:
-            last_report = now
-            progress(
-                f"{source}: {summary.records:,} records read, "
-                f"{summary.accepted:,} accepted, "
-                f"{sum(load.reject_counts.values()):,} rejected "
-                f"({summary.records / max(now - started, 1e-9):,.0f}/s)"
-            )
-
+    report = _reporter(progress, progress_seconds, load, started)
     try:
         con.execute(f"create schema if not exists {quote(schema)}")
         for path in files:
@@ -123,3 +108,28 @@ def load_files(
     summary.rejects_repeated = rejects.repeated
     summary.seconds = time.monotonic() - started
     return summary
+
+
+def _reporter(
+    progress: Progress | None, every_seconds: float, load: Load, started: float
+) -> Callable[[str], None]:
+    """``report(source)``: a progress line on how the load goes, at most every
+    ``every_seconds``; nothing without ``progress``."""
+    last_report = time.monotonic()
+    summary = load.summary
+
+    def report(source: str) -> None:
+        nonlocal last_report
+        if progress is None:
+            return
+        now = time.monotonic()
+        if now - last_report >= every_seconds:
+            last_report = now
+            progress(
+                f"{source}: {summary.records:,} records read, "
+                f"{summary.accepted:,} accepted, "
+                f"{sum(load.reject_counts.values()):,} rejected "
+                f"({summary.records / max(now - started, 1e-9):,.0f}/s)"
+            )
+
+    return report
