@@ -77,6 +77,9 @@ PEOPLE: list[dict[str, Any]] = [
 ]
 PERSONAL = ("canonical_id_value", "external_id", "email", "phone", "first_name", "last_name")
 HASHED_TYPES = ("email", "phone")
+# build_warehouse writes the marts to the file's main schema (not where dbt publishes them,
+# <target>_idstitch), so privacy.connect and the CLI are told where they are.
+MARTS = "main"
 
 
 def pid(person: dict[str, Any]) -> str:
@@ -193,6 +196,7 @@ def warehouse(
 
 def open_wh(warehouse: tuple[Path, dict[str, Any]], **kw: Any) -> duckdb.DuckDBPyConnection:
     db, opts = warehouse
+    kw.setdefault("target_schema", MARTS)
     return privacy.connect(db, keystore_path=opts["keystore_path"], **kw)
 
 
@@ -686,7 +690,7 @@ def test_cli_decrypt_forget_rotate(
     tmp_path: Path,
 ) -> None:
     db, opts = warehouse
-    base = ["--db", str(db)]
+    base = ["--db", str(db), "--schema", MARTS]
     if opts["keystore_path"]:
         base += ["--keystore-path", opts["keystore_path"]]
 
@@ -853,7 +857,7 @@ def test_dbt_plugin_registers_functions(tmp_path: Path, master: str) -> None:
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert master not in result.stdout + result.stderr
 
-    con = privacy.connect(db)
+    con = privacy.connect(db, target_schema="main")  # the project's own schema
     rows = by_person(privacy.read_table(con, "people_encrypted"))
     assert {p: r["email"] for p, r in rows.items()} == {
         f"p{i}": f"user{i}@example.com" for i in range(4)

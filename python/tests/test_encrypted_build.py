@@ -66,8 +66,11 @@ from idstitch.privacy import person_hash
 # The repository (dbt project and profiles.yml) is found from this file's location.
 ROOT = PROJECT_DIR
 SEEDS = ROOT / "seeds"
-TARGET_SCHEMA = "main"
-RAW_SCHEMA = f"{TARGET_SCHEMA}_idstitch_raw"  # where the demo seeds land
+DBT_TARGET_SCHEMA = "main"  # the profile's target schema; the package's schemas follow it
+TARGET_SCHEMA = f"{DBT_TARGET_SCHEMA}_idstitch"  # the marts (privacy's target_schema, --schema)
+INTERNAL_SCHEMA = f"{DBT_TARGET_SCHEMA}_idstitch_internal"  # staging and intermediate
+RAW_SCHEMA = f"{DBT_TARGET_SCHEMA}_idstitch_raw"  # where the demo seeds land
+DEMO_VARS = ("--vars", "{idstitch_demo_seeds: true}")  # the demo seeds are off by default
 KEYSTORE = DEFAULT_KEYSTORE_SCHEMA  # the key store file, attached beside the warehouse
 PUBLISHED = (
     "users",
@@ -147,6 +150,7 @@ def start_dbt_build(
     command = [
         dbt_executable(),
         "build",
+        *DEMO_VARS,
         *extra_args,
         "--project-dir",
         str(project),
@@ -306,7 +310,7 @@ def keystore_snapshot(db: Path) -> dict[str, list[tuple[Any, ...]]]:
 def data_quality(db: Path, check: str) -> dict[str, int]:
     rows = query(
         db,
-        "select table_name, sum(row_count) as n from main.idstitch_data_quality "
+        f"select table_name, sum(row_count) as n from {TARGET_SCHEMA}.idstitch_data_quality "
         "where check_name = ? group by table_name",
         [check],
     )
@@ -438,7 +442,7 @@ def encrypted_db(demo_builds: dict[str, tuple[Path, Run]]) -> Path:
 
 @pytest.fixture(scope="module")
 def plain_users(plain_db: Path) -> dict[str, dict[str, str | None]]:
-    return by_key(as_text(query(plain_db, "select * from main.users")), "person_id")
+    return by_key(as_text(query(plain_db, f"select * from {TARGET_SCHEMA}.users")), "person_id")
 
 
 @pytest.fixture(scope="module")
@@ -463,14 +467,22 @@ def test_no_plaintext_in_target_schema(encrypted_db: Path) -> None:
     assert set(PUBLISHED) <= set(found), f"missing outputs: {set(PUBLISHED) - set(found)}"
     assert all(found[name] == "table" for name in PUBLISHED)
     # The staging views are dbt's window on the raw source (they store nothing; the
-    # raw tables are plain text by design, see the README's threat model). Every
-    # other relation of the target schema is searched, intermediates included.
-    staging = sorted(n for n in found if n.startswith("stg_idstitch__"))
-    assert staging and all(found[n] == "view" for n in staging), staging
-    scanned = sorted(n for n in found if n not in staging)
+    # raw tables are plain text by design, see the README's threat model); they live
+    # in the internal schema, never in the published one. Every other relation of
+    # both schemas is searched, intermediates included.
+    internal = relations(encrypted_db, INTERNAL_SCHEMA)
+    assert not [n for n in found if n.startswith(("stg_", "int_"))], sorted(found)
+    staging = sorted(n for n in internal if n.startswith("stg_idstitch__"))
+    assert staging and all(internal[n] == "view" for n in staging), staging
+    scanned = sorted(found)
     for name in PUBLISHED:
-        assert query(encrypted_db, f"select count(*) as n from main.{name}")[0]["n"] > 0, name
+        count = query(encrypted_db, f"select count(*) as n from {TARGET_SCHEMA}.{name}")
+        assert count[0]["n"] > 0, name
     findings, cells = scan_for_plaintext(encrypted_db, TARGET_SCHEMA, scanned, plaintexts)
+    more, more_cells = scan_for_plaintext(
+        encrypted_db, INTERNAL_SCHEMA, sorted(n for n in internal if n not in staging), plaintexts
+    )
+    findings, cells = findings + more, cells + more_cells
     assert cells > 500, f"only {cells} non-null cells scanned in {scanned}"
     assert findings == [], "plain text in the encrypted build:\n" + "\n".join(
         f"  {f.relation}.{f.column}: {f.plaintext!r}" for f in findings
@@ -512,13 +524,15 @@ def test_decrypted_users_equal_a_plain_build(
     users_before: dict[str, dict[str, str | None]],
     plain_users: dict[str, dict[str, str | None]],
 ) -> None:
-    assert columns_of(encrypted_db, "main.users") == columns_of(plain_db, "main.users")
+    assert columns_of(encrypted_db, f"{TARGET_SCHEMA}.users") == columns_of(
+        plain_db, f"{TARGET_SCHEMA}.users"
+    )
     assert len(plain_users) >= 9
     assert sorted(users_before) == sorted(plain_users)
     for person_id, expected in plain_users.items():
         assert users_before[person_id] == expected, person_id
     # ... and what is stored is ciphertext wherever the plain build has a value
-    stored = as_text(query(encrypted_db, "select * from main.users"))
+    stored = as_text(query(encrypted_db, f"select * from {TARGET_SCHEMA}.users"))
     for column in ("canonical_id_value", "external_id", "email", "phone", "first_name", "name"):
         values = [row[column] for row in stored if row[column] is not None]
         assert values and all(str(v).startswith("e1:") for v in values), column
@@ -527,7 +541,7 @@ def test_decrypted_users_equal_a_plain_build(
 def test_decrypted_identifies_equal_a_plain_build(
     encrypted_db: Path, plain_db: Path, master_key: str
 ) -> None:
-    plain = by_key(as_text(query(plain_db, "select * from main.identifies")), "id")
+    plain = by_key(as_text(query(plain_db, f"select * from {TARGET_SCHEMA}.identifies")), "id")
     decrypted = by_key(as_text(decrypt_table(encrypted_db, master_key, "identifies")), "id")
     assert sorted(decrypted) == sorted(plain)
     for event_id, expected in plain.items():
@@ -554,7 +568,7 @@ def test_user_identifiers_match_a_plain_build_through_the_index_key(
     with closing(connect_db(encrypted_db, read_only=True)) as con:
         index_key = load_index_key(con, KEYSTORE, parse_master_key(master_key))
     key_columns = ("person_id", "identifier_type", "identifier_value")
-    plain = as_text(query(plain_db, "select * from main.user_identifiers"))
+    plain = as_text(query(plain_db, f"select * from {TARGET_SCHEMA}.user_identifiers"))
     expected = []
     for row in plain:
         if row["identifier_type"] in ("email", "phone"):
@@ -565,7 +579,7 @@ def test_user_identifiers_match_a_plain_build_through_the_index_key(
                 ),
             }
         expected.append(row)
-    encrypted = as_text(query(encrypted_db, "select * from main.user_identifiers"))
+    encrypted = as_text(query(encrypted_db, f"select * from {TARGET_SCHEMA}.user_identifiers"))
     order = lambda r: tuple(str(r[c]) for c in key_columns)  # noqa: E731
     assert sorted(encrypted, key=order) == sorted(expected, key=order)
     assert any(str(r["identifier_value"]).startswith("h1:") for r in encrypted)
@@ -586,11 +600,13 @@ def test_swapped_email_ciphertexts_fail_naming_the_column(
     users_before: dict[str, dict[str, str | None]],
 ) -> None:
     db = copy_db(encrypted_db, work / "swapped.duckdb")
-    stored = by_key(as_text(query(db, "select person_id, email from main.users")), "person_id")
+    stored = by_key(
+        as_text(query(db, f"select person_id, email from {TARGET_SCHEMA}.users")), "person_id"
+    )
     first, second = sorted(pid for pid, row in stored.items() if row["email"] is not None)[:2]
     _update(
         db,
-        "update main.users set email = case person_id when ? then ? else ? end "
+        f"update {TARGET_SCHEMA}.users set email = case person_id when ? then ? else ? end "
         "where person_id in (?, ?)",
         [first, stored[second]["email"], stored[first]["email"], first, second],
     )
@@ -625,7 +641,9 @@ def test_first_name_copied_into_last_name_fails(
         if row["first_name"] is not None and row["last_name"] is not None
     )
     db = copy_db(encrypted_db, work / "moved_column.duckdb")
-    _update(db, "update main.users set last_name = first_name where person_id = ?", [person])
+    _update(
+        db, f"update {TARGET_SCHEMA}.users set last_name = first_name where person_id = ?", [person]
+    )
     with pytest.raises(TamperedCiphertextError) as caught:
         decrypt_table(db, master_key)
     assert (caught.value.column, caught.value.person_id) == ("last_name", person)
@@ -647,7 +665,7 @@ def test_rotation_keeps_every_value_readable_under_the_new_key_only(
 ) -> None:
     db = copy_db(encrypted_db, work / "rotated.duckdb")
     identifies_before = as_text(decrypt_table(db, master_key, "identifies"))
-    stored_before = as_text(query(db, "select * from main.users order by person_id"))
+    stored_before = as_text(query(db, f"select * from {TARGET_SCHEMA}.users order by person_id"))
     keys_before = data_keys(db)
     new_key = new_key_text()
 
@@ -665,7 +683,10 @@ def test_rotation_keeps_every_value_readable_under_the_new_key_only(
     assert all(w.startswith(f"k1:{new.key_id}:") for w in keys_after.values())
     assert all(keys_after[p] != keys_before[p] for p in keys_before)
     # the data itself is not rewritten
-    assert as_text(query(db, "select * from main.users order by person_id")) == stored_before
+    assert (
+        as_text(query(db, f"select * from {TARGET_SCHEMA}.users order by person_id"))
+        == stored_before
+    )
     assert decrypted_users(db, new_key) == users_before
     assert as_text(decrypt_table(db, new_key, "identifies")) == identifies_before
     with closing(privacy.connect(db, read_only=True, master_key=new)) as con:
@@ -791,21 +812,27 @@ def forget_flow(
     """Backup copy, ``idstitch forget``, then an encrypted rebuild, on a copy of the build."""
     db = copy_db(encrypted_db, work / "forget.duckdb")
     with closing(connect_db(db)) as con:
-        con.execute("create table main.users_backup as select * from main.users")
+        con.execute(
+            f"create table {TARGET_SCHEMA}.users_backup as select * from {TARGET_SCHEMA}.users"
+        )
     keys_before = data_keys(db)
     quality_before = {check: data_quality(db, check) for check in QUALITY_CHECKS}
     forget = idstitch_cli(
         "forget", "--db", str(db), "--identifier", f"email:{FORGET_EMAIL}", master_key=master_key
     )
     backup_after_forget = decrypted_users(db, master_key, "users_backup")
-    backup_stored = by_key(as_text(query(db, "select * from main.users_backup")), "person_id")
+    backup_stored = by_key(
+        as_text(query(db, f"select * from {TARGET_SCHEMA}.users_backup")), "person_id"
+    )
     backup_cli = idstitch_cli(
         "decrypt", "--db", str(db), "--table", "users_backup", master_key=master_key
     )
     # A stale key: the id Sam had before his user_id u-500 arrived (canonical email).
     stale = person_hash("email", "sam.old@example.com")
     with closing(connect_db(db)) as con:
-        current = con.execute("select 1 from main.user_identifiers where person_id = ?", [stale])
+        current = con.execute(
+            f"select 1 from {TARGET_SCHEMA}.user_identifiers where person_id = ?", [stale]
+        )
         assert current.fetchone() is None
         con.execute(
             f"insert into {KEYSTORE}.data_keys values (?, ?, timezone('UTC', now()))",
@@ -860,15 +887,19 @@ def test_rebuild_after_forget_drops_the_person_everywhere(
     flow = forget_flow
     assert flow.rebuild.returncode == 0, flow.rebuild.tail()
     for table in ("users", "identifies", "user_identifiers"):
-        rows = query(flow.db, f"select * from main.{table} where person_id = ?", [flow.person])
+        rows = query(
+            flow.db, f"select * from {TARGET_SCHEMA}.{table} where person_id = ?", [flow.person]
+        )
         assert rows == [], table
     anonymous = query(
         flow.db,
-        "select * from main.user_identifiers where identifier_value in (?, ?)",
+        f"select * from {TARGET_SCHEMA}.user_identifiers where identifier_value in (?, ?)",
         list(FORGET_ANONYMOUS_IDS),
     )
     assert anonymous == []
-    peter_events = query(flow.db, "select id from main.identifies where id like 'ajs-peter-%'")
+    peter_events = query(
+        flow.db, f"select id from {TARGET_SCHEMA}.identifies where id like 'ajs-peter-%'"
+    )
     assert peter_events == []
     assert flow.person not in data_keys(flow.db)
     # everyone else is exactly as in a plain build
@@ -912,7 +943,7 @@ def test_keys_prune_refuses_a_partial_build_and_prunes_after_a_full_one(
     document = json.loads(full.read_text(encoding="utf-8"))
     for result in document["results"]:  # as when user_identifiers fails or is deselected
         if result["unique_id"].startswith("model.") and result["unique_id"].endswith(
-            ".user_identifiers"
+            ".idstitch__user_identifiers"
         ):
             result["status"] = "skipped"
     partial = work / "partial_run_results.json"
@@ -934,7 +965,7 @@ def test_keys_prune_refuses_a_partial_build_and_prunes_after_a_full_one(
     assert "no dbt run results" in refusals["missing"].stderr
     assert "user_identifiers: skipped" in refusals["partial"].stderr
     assert "refusing to prune" in refusals["partial"].stderr
-    assert "built in schema main, not dev" in refusals["schema"].stderr
+    assert f"built in schema {TARGET_SCHEMA}, not dev" in refusals["schema"].stderr
     assert f"would delete 1 of {len(keys)} data keys" in refusals["fraction"].stderr
     assert data_keys(db) == keys
 
@@ -999,7 +1030,7 @@ def test_forget_again_and_unknown_identifier(forget_flow: ForgetFlow, master_key
     assert "already forgotten" in again.stdout and flow.person in again.stdout
     assert keystore_snapshot(flow.db) == snapshot
 
-    users = query(flow.db, "select * from main.users order by person_id")
+    users = query(flow.db, f"select * from {TARGET_SCHEMA}.users order by person_id")
     unknown = idstitch_cli(
         "forget",
         "--db",
@@ -1012,7 +1043,7 @@ def test_forget_again_and_unknown_identifier(forget_flow: ForgetFlow, master_key
     assert "no person has the identifier" in unknown.stderr
     assert "nothing was changed" in unknown.stderr and "Traceback" not in unknown.stderr
     assert keystore_snapshot(flow.db) == snapshot
-    assert query(flow.db, "select * from main.users order by person_id") == users
+    assert query(flow.db, f"select * from {TARGET_SCHEMA}.users order by person_id") == users
 
 
 # ------------------------------------------------------------- 7. --full-refresh
@@ -1060,7 +1091,9 @@ def test_build_over_emptied_raw_tables_keeps_every_key(
 ) -> None:
     db = copy_db(encrypted_db, work / "emptied.duckdb")
     with closing(connect_db(db)) as con:
-        con.execute("create table main.users_backup as select * from main.users")
+        con.execute(
+            f"create table {TARGET_SCHEMA}.users_backup as select * from {TARGET_SCHEMA}.users"
+        )
         for table in RAW_TABLES:
             con.execute(f"delete from {RAW_SCHEMA}.{table}")
     keys = data_keys(db)
@@ -1074,7 +1107,7 @@ def test_build_over_emptied_raw_tables_keeps_every_key(
     )
     assert run.returncode == 0, run.tail()
     assert "prune" not in run.output.lower()
-    assert query(db, "select count(*) as n from main.users") == [{"n": 0}]
+    assert query(db, f"select count(*) as n from {TARGET_SCHEMA}.users") == [{"n": 0}]
     assert data_keys(db) == keys
     assert decrypted_users(db, master_key, "users_backup") == users_before
     # nor will `keys prune` compare against such a build
@@ -1086,7 +1119,7 @@ def test_build_over_emptied_raw_tables_keeps_every_key(
         master_key=master_key,
     )
     assert refused.returncode == 2, refused.output
-    assert "main.user_identifiers is empty; refusing to prune" in refused.stderr
+    assert f"{TARGET_SCHEMA}.user_identifiers is empty; refusing to prune" in refused.stderr
     assert data_keys(db) == keys
 
 
@@ -1123,7 +1156,7 @@ def test_sample_build_in_another_schema_leaves_production_readable(
     master = parse_master_key(master_key)
     with closing(privacy.connect(db, read_only=True, master_key=master)) as con:
         assert privacy.rows_without_key(con, "users") == (0, len(users_before))
-        dev = privacy.read_table(con, "users", target_schema="dev", master_key=master)
+        dev = privacy.read_table(con, "users", target_schema="dev_idstitch", master_key=master)
     assert sorted(str(row["external_id"]) for row in dev) == ["u-700", "u-701"]
 
 
@@ -1138,10 +1171,12 @@ def test_plain_text_relations_in_a_custom_schema_are_dropped(work: Path, master_
         ),
     )
     config = project / "dbt_project.yml"
-    marker = "    intermediate:\n      +materialized: table\n"
+    marker = "    intermediate:\n      +materialized: table\n      +schema: idstitch_internal\n"
     assert marker in config.read_text(encoding="utf-8")
     config.write_text(
-        config.read_text(encoding="utf-8").replace(marker, marker + "      +schema: work\n"),
+        config.read_text(encoding="utf-8").replace(
+            marker, marker.replace("idstitch_internal", "work")
+        ),
         encoding="utf-8",
     )
     db = work / "custom_schema.duckdb"
@@ -1154,12 +1189,13 @@ def test_plain_text_relations_in_a_custom_schema_are_dropped(work: Path, master_
         for node in manifest["nodes"].values()
         if "idstitch_plain_text" in node.get("tags", [])
     }
-    assert len(tagged) >= 8 and set(tagged.values()) == {f"{TARGET_SCHEMA}_work"}
-    left = relations(db, f"{TARGET_SCHEMA}_work")
+    assert len(tagged) >= 8 and set(tagged.values()) == {f"{DBT_TARGET_SCHEMA}_work"}
+    left = relations(db, f"{DBT_TARGET_SCHEMA}_work")
     assert "int_idstitch__identifiers_clustered" in left  # the custom schema was used
     assert not set(tagged) & set(left), sorted(set(tagged) & set(left))
     assert not set(tagged) & set(relations(db, TARGET_SCHEMA))
+    assert not set(tagged) & set(relations(db, INTERNAL_SCHEMA))
     findings, cells = scan_for_plaintext(
-        db, f"{TARGET_SCHEMA}_work", sorted(left), seed_plaintexts()
+        db, f"{DBT_TARGET_SCHEMA}_work", sorted(left), seed_plaintexts()
     )
     assert cells > 0 and findings == [], findings

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
 import duckdb
 
 from idstitch.crypto import MasterKey, load_master_key
 from idstitch.keystore import DEFAULT_KEYSTORE_SCHEMA, qualify, table
+from idstitch.outputs import FALLBACK_TARGET_SCHEMA, PUBLISHED_SUFFIX
 from idstitch.privacy.errors import PrivacyError
 
 SETTINGS_TABLE = "idstitch_settings"
@@ -19,13 +21,22 @@ class Location:
     keystore_schema: str
 
 
+def default_target_schema() -> str:
+    """The published schema of the marts when nothing names it: ``<target>_idstitch``
+    with the target schema ``$IDSTITCH_DUCKDB_SCHEMA`` or ``main`` (as
+    :func:`idstitch.outputs.locate_outputs` falls back to)."""
+    target = os.environ.get("IDSTITCH_DUCKDB_SCHEMA") or FALLBACK_TARGET_SCHEMA
+    return target + PUBLISHED_SUFFIX
+
+
 def resolve_location(
     con: duckdb.DuckDBPyConnection,
     target_schema: str | None = None,
     keystore_schema: str | None = None,
 ) -> Location:
     """The schemas given, else those :func:`idstitch.privacy.connect` remembered on
-    ``con``, else ``main`` and the default key store schema."""
+    ``con``, else :func:`default_target_schema` and the default key store schema.
+    ``target_schema`` is the schema of the marts (``main_idstitch`` for target ``main``)."""
     if target_schema is None or keystore_schema is None:
         row = None
         if con.execute(
@@ -34,7 +45,7 @@ def resolve_location(
             row = con.execute(
                 f"select target_schema, keystore_schema from temp.{SETTINGS_TABLE}"
             ).fetchone()
-        target_schema = target_schema or (str(row[0]) if row else "main")
+        target_schema = target_schema or (str(row[0]) if row else default_target_schema())
         keystore_schema = keystore_schema or (str(row[1]) if row else DEFAULT_KEYSTORE_SCHEMA)
     qualify(target_schema)
     qualify(keystore_schema)

@@ -36,6 +36,7 @@ from idstitch.privacy.location import require_table, resolve_location
 from idstitch.privacy.rewriting import copy_rows, rewrite_keystore
 
 MARTS = ("user_identifiers", "users", "identifies")
+NODE_PREFIX = "idstitch__"  # the marts' model names: idstitch__users publishes users
 _QUOTED_PART = re.compile(r'"((?:[^"]|"")*)"|([^."]+)')
 
 
@@ -52,15 +53,24 @@ def _schema_of(relation_name: str) -> str | None:
     return parts[-2] if len(parts) >= 2 else None
 
 
+def _published_name(unique_id: str, relation_name: str | None) -> str:
+    """The name a model publishes under: its relation's (the alias), else the node
+    name without the package's ``idstitch__`` prefix (a model that was not built)."""
+    if relation_name:
+        parts = [(q.replace('""', '"') if q else p) for q, p in _QUOTED_PART.findall(relation_name)]
+        if parts:
+            return str(parts[-1])
+    return unique_id.rpartition(".")[2].removeprefix(NODE_PREFIX)
+
+
 def _mart_statuses(results: Sequence[dict[str, Any]]) -> dict[str, tuple[str, str | None]]:
-    """Mart name -> (status, schema) of the models of ``results`` named like a mart."""
+    """Mart name -> (status, schema) of the models of ``results`` publishing a mart."""
     found: dict[str, tuple[str, str | None]] = {}
     for result in results:
         unique_id = str(result.get("unique_id", ""))
-        kind, _, rest = unique_id.partition(".")
-        name = rest.rpartition(".")[2]
-        if kind == "model" and name in MARTS:
-            relation = result.get("relation_name")
+        relation = result.get("relation_name")
+        name = _published_name(unique_id, str(relation) if relation else None)
+        if unique_id.startswith("model.") and name in MARTS:
             found[name] = (str(result.get("status")), _schema_of(relation) if relation else None)
     return found
 

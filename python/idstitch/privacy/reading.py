@@ -23,6 +23,7 @@ from idstitch.keystore import (
     require_keystore,
     table,
 )
+from idstitch.outputs import locate_outputs
 from idstitch.privacy.errors import PrivacyError
 from idstitch.privacy.location import (
     column_names,
@@ -40,7 +41,7 @@ _ROW_COLUMN = "__idstitch_row"
 def connect(
     db_path: str | Path,
     keystore_schema: str | None = None,
-    target_schema: str = "main",
+    target_schema: str | None = None,
     *,
     keystore_path: str | Path | None = None,
     read_only: bool = False,
@@ -54,8 +55,11 @@ def connect(
     ``db_path``, see :func:`idstitch.keystore.default_keystore_path`; it must
     exist: the plugin creates it), and creates temporary views ``users_decrypted``
     and ``identifies_decrypted`` over the marts that exist. ``keystore_schema``
-    names another location of the key store tables (``catalog.schema``). Nothing
-    is created in the warehouse itself.
+    names another location of the key store tables (``catalog.schema``).
+    ``target_schema`` is the schema of the marts; by default the one the dbt
+    project in the working directory built them in (its ``target/manifest.json``,
+    see :func:`idstitch.outputs.locate_outputs`), else ``<target>_idstitch``.
+    Nothing is created in the warehouse itself.
     """
     path = str(db_path)
     if path != ":memory:" and read_only and not Path(path).exists():
@@ -66,7 +70,8 @@ def connect(
         store = str(keystore_path) if keystore_path is not None else None
         location = attach_keystore(con, store, read_only=read_only, create=False)
         location = keystore_schema or location
-        where = resolve_location(con, target_schema, location)
+        schema = target_schema or locate_outputs(path).schema
+        where = resolve_location(con, schema, location)
         remember_location(con, where)
         for name in ("users", "identifies"):
             if table_exists(con, where.target_schema, name):
