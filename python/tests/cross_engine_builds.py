@@ -46,7 +46,17 @@ class Dataset:
 
     @property
     def schema(self) -> str:
+        """The profile's target schema; idstitch builds into two schemas derived from it."""
         return f"xe_{self.name}"
+
+    @property
+    def built_schemas(self) -> tuple[str, str]:
+        """(published, internal): where the marts and the staging/intermediate relations are."""
+        return f"{self.schema}_idstitch", f"{self.schema}_idstitch_internal"
+
+    def schema_of(self, table: str) -> str:
+        published, internal = self.built_schemas
+        return internal if table.startswith(("stg_", "int_")) else published
 
     @property
     def raw_schema(self) -> str:
@@ -150,7 +160,7 @@ class DuckDBEngine(Engine):
         con = duckdb.connect(str(self._path(dataset)), read_only=True)
         try:
             con.execute("set timezone = 'UTC'")
-            cursor = con.execute(f'select * from "{dataset.schema}"."{table}"')
+            cursor = con.execute(f'select * from "{dataset.schema_of(table)}"."{table}"')
             return _table([d[0] for d in cursor.description], cursor.fetchall())
         finally:
             con.close()
@@ -159,7 +169,8 @@ class DuckDBEngine(Engine):
         con = duckdb.connect(str(self._path(dataset)), read_only=True)
         try:
             rows = con.execute(
-                "select table_name from duckdb_tables() where schema_name = ?", [dataset.schema]
+                "select table_name from duckdb_tables() where schema_name in (?, ?)",
+                list(dataset.built_schemas),
             ).fetchall()
             return {row[0] for row in rows}
         finally:
@@ -223,22 +234,23 @@ class PostgresEngine(Engine):
 
     def run_dbt(self, dataset: Dataset) -> None:
         with self.con.cursor() as cur:
-            cur.execute(f'drop schema if exists "{dataset.schema}" cascade')
+            for schema in dataset.built_schemas:
+                cur.execute(f'drop schema if exists "{schema}" cascade')
         dbt = _dbt("postgres", IDSTITCH_PG_SCHEMA=dataset.schema)
         work = self.work / dataset.name
         dbt.run(dataset.dbt_args(), work, dataset.dbt_vars(), DBT_TIMEOUT).check()
 
     def read(self, dataset: Dataset, table: str) -> Table:
         with self.con.cursor() as cur:
-            cur.execute(f'select * from "{dataset.schema}"."{table}"')
+            cur.execute(f'select * from "{dataset.schema_of(table)}"."{table}"')
             return _table([d[0] for d in cur.description], cur.fetchall())
 
     def table_names(self, dataset: Dataset) -> set[str]:
         with self.con.cursor() as cur:
             cur.execute(
                 "select table_name from information_schema.tables "
-                "where table_schema = %s and table_type = 'BASE TABLE'",
-                (dataset.schema,),
+                "where table_schema in (%s, %s) and table_type = 'BASE TABLE'",
+                dataset.built_schemas,
             )
             return {row[0] for row in cur.fetchall()}
 
@@ -288,18 +300,20 @@ class SparkEngine(Engine):
             frame.write.format("parquet").saveAsTable(f"{dataset.raw_schema}.{table}")
 
     def run_dbt(self, dataset: Dataset) -> None:
-        self.spark.sql(f"drop database if exists {dataset.schema} cascade")
+        for schema in dataset.built_schemas:
+            self.spark.sql(f"drop database if exists {schema} cascade")
         work = self.work / dataset.name
         self._invoke(dataset.dbt_args(), work, dataset.schema, dataset.dbt_vars())
 
     def read(self, dataset: Dataset, table: str) -> Table:
-        frame = self.spark.table(f"{dataset.schema}.{table}")
+        frame = self.spark.table(f"{dataset.schema_of(table)}.{table}")
         return _table(frame.columns, [tuple(row) for row in frame.collect()])
 
     def table_names(self, dataset: Dataset) -> set[str]:
         return {
             table.name
-            for table in self.spark.catalog.listTables(dataset.schema)
+            for schema in dataset.built_schemas
+            for table in self.spark.catalog.listTables(schema)
             if table.tableType != "VIEW"
         }
 
