@@ -22,9 +22,9 @@
 {% macro identifies_trait_columns() -%}
     {#- The snake_case names of the trait columns of identifies (every column but the
         event columns), sorted. A name idstitch writes beside the traits (event_id,
-        event_at, event_key, person_id) cannot be a trait's: the build fails,
+        event_at, event_key, person_id, has_unreadable_timestamp) cannot be a trait's: the build fails,
         naming the raw column, rather than shadow one or drop it silently. -#}
-    {%- set written = ['event_id', 'event_at', 'event_key', 'person_id'] -%}
+    {%- set written = ['event_id', 'event_at', 'event_key', 'person_id', 'has_unreadable_timestamp'] -%}
     {%- set columns = idstitch.identifies_columns() -%}
     {%- set found = [] -%}
     {%- for name in columns.keys() | sort if name not in idstitch.event_columns() -%}

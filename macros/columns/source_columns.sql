@@ -86,28 +86,64 @@
 
 
 {% macro source_timestamp(table_key, columns, name) -%}
-    {#- A timestamp column of a source as UTC `timestamp` (without time zone): columns
-        stored with a time zone are converted to UTC explicitly instead of through the
-        session's time zone. -#}
-    {%- set spellings = columns.get(name, []) -%}
-    {%- if spellings | length == 0 -%}
+    {#- A timestamp column of a source as UTC `timestamp` (without time zone), by the
+        column's type: `timestamp` as it is; `timestamp with time zone` converted to UTC
+        explicitly, not through the session's time zone; text parsed as ISO-8601, an
+        offset or `Z` converted to UTC (iso_timestamp); numbers read as epoch seconds, or
+        milliseconds from 1e11 on (epoch_timestamp). A value that cannot be read is null
+        (source_timestamp_unreadable tells it from a null in the source). -#}
+    {%- set read = idstitch._source_timestamp_spellings(table_key, columns, name) -%}
+    {%- if read | length == 0 -%}
         {{- return('cast(null as ' ~ dbt.type_timestamp() ~ ')') -}}
     {%- endif -%}
+    {%- set converted = read | map(attribute=1) | list -%}
+    {{- return(converted[0] if converted | length == 1 else 'coalesce(' ~ converted | join(', ') ~ ')') -}}
+{%- endmacro %}
+
+
+{% macro source_timestamp_unreadable(table_key, columns, name) -%}
+    {#- Boolean SQL: the source has a value for the timestamp column `name` but
+        source_timestamp cannot read it (text that is no ISO-8601 timestamp, a number out
+        of range). False when the column is missing or null. -#}
+    {%- set read = idstitch._source_timestamp_spellings(table_key, columns, name) -%}
+    {%- if read | length == 0 -%}
+        {{- return('(1 = 0)') -}}
+    {%- endif -%}
+    {%- set present = [] -%}
+    {%- for quoted, converted in read -%}
+        {%- do present.append(quoted ~ ' is not null') -%}
+    {%- endfor -%}
+    {{- return('(' ~ idstitch.source_timestamp(table_key, columns, name) ~ ' is null and ('
+        ~ present | join(' or ') ~ '))') -}}
+{%- endmacro %}
+
+
+{% macro _source_timestamp_spellings(table_key, columns, name) -%}
+    {#- [(quoted spelling, its SQL as UTC timestamp)] for each spelling of `name`. -#}
     {%- set types = {} -%}
-    {%- if execute -%}
+    {%- if execute and columns.get(name) -%}
         {%- for column in adapter.get_columns_in_relation(idstitch.raw_relation(table_key)) -%}
             {%- do types.update({column.name: column.data_type | lower}) -%}
         {%- endfor -%}
     {%- endif -%}
-    {%- set converted = [] -%}
-    {%- for spelling in spellings -%}
+    {%- set numeric = ('int', 'bigint', 'smallint', 'tinyint', 'hugeint', 'long', 'short', 'byte',
+        'double', 'float', 'real', 'decimal', 'numeric', 'ubigint', 'uinteger', 'usmallint',
+        'utinyint', 'uhugeint') -%}
+    {%- set text = ('varchar', 'character varying', 'text', 'string', 'char', 'character') -%}
+    {%- set read = [] -%}
+    {%- for spelling in columns.get(name, []) -%}
         {%- set data_type = types.get(spelling, '') -%}
+        {%- set base = data_type.split('(')[0] | trim -%}
         {%- set quoted = idstitch.quote_identifier(spelling) -%}
-        {%- if 'time zone' in data_type or 'timestamptz' in data_type -%}
-            {%- do converted.append(idstitch.utc_timestamp(quoted)) -%}
+        {%- if 'with time zone' in data_type or data_type.startswith('timestamptz') -%}
+            {%- do read.append((quoted, idstitch.utc_timestamp(quoted))) -%}
+        {%- elif base in text -%}
+            {%- do read.append((quoted, idstitch.iso_timestamp(quoted))) -%}
+        {%- elif base in numeric or base.startswith('int') or base.startswith('float') -%}
+            {%- do read.append((quoted, idstitch.epoch_timestamp(quoted))) -%}
         {%- else -%}
-            {%- do converted.append('cast(' ~ quoted ~ ' as ' ~ dbt.type_timestamp() ~ ')') -%}
+            {%- do read.append((quoted, 'cast(' ~ quoted ~ ' as ' ~ dbt.type_timestamp() ~ ')')) -%}
         {%- endif -%}
     {%- endfor -%}
-    {{- return(converted[0] if converted | length == 1 else 'coalesce(' ~ converted | join(', ') ~ ')') -}}
+    {{- return(read) -}}
 {%- endmacro %}

@@ -3,7 +3,8 @@
 {% macro deduplicate_events(relation, columns) -%}
     {#- One row per message id: the first received (then earliest timestamp, then the
         smallest user_id and anonymous_id, so the choice is the same on every engine).
-        Rows without a message id are left out here and counted in idstitch_data_quality.
+        Rows without a message id, or whose timestamp cannot be read, are left out here and
+        counted in idstitch_data_quality.
         `columns` are staged column names; they are quoted, whatever they are. -#}
     {%- set quoted = [] -%}
     {%- for name in columns -%}
@@ -22,7 +23,9 @@
                     {{ idstitch.binary_order('anonymous_id') }} asc nulls last
             ) as duplicate_rank
         from {{ relation }}
-        where event_id is not null and {{ idstitch.trim_whitespace('event_id') }} <> ''
+        where
+            event_id is not null and {{ idstitch.trim_whitespace('event_id') }} <> ''
+            and not has_unreadable_timestamp
     ) as ranked
     where duplicate_rank = 1
 {%- endmacro %}

@@ -1,15 +1,17 @@
 {#- How a raw identifier value is normalised before it is compared or hashed. -#}
 
 {% macro normalise_identifier(identifier_type, expr) -%}
-    {#- identifier_type is a literal type name known at compile time: emails are
-        trimmed and lower-cased, phones lose spaces and + . ( ) -, every other type is
-        trimmed. -#}
+    {#- identifier_type is a literal type name known at compile time. Every value is
+        trimmed of white space and invisible characters (trim_whitespace) and put in
+        Unicode NFC (unicode_nfc; not on Spark, which has no such function), then: emails
+        are lower-cased, phones lose spaces and + . ( ) -, every other type is kept so. -#}
+    {%- set cleaned = idstitch.unicode_nfc(idstitch.trim_whitespace(expr)) -%}
     {%- if identifier_type == 'email' -%}
-        lower({{ idstitch.trim_whitespace(expr) }})
+        lower({{ cleaned }})
     {%- elif identifier_type == 'phone' -%}
-        {{ idstitch.regexp_remove(expr, '[[:space:]+.()-]') }}
+        {{ idstitch.regexp_remove(cleaned, '[[:space:]+.()-]') }}
     {%- else -%}
-        {{ idstitch.trim_whitespace(expr) }}
+        {{ cleaned }}
     {%- endif -%}
 {%- endmacro %}
 

@@ -1,5 +1,6 @@
 {#- What the build set aside and why, so nothing is dropped without a count:
-    messages without id, duplicate message ids, events without any identifier,
+    messages without id, messages whose timestamp cannot be read (listed only when there
+    are some), duplicate message ids, events without any identifier,
     every rejected identifier value by type and reason, and the events of forgotten
     persons (int_idstitch__events_suppressed; none without encryption). -#}
 
@@ -63,7 +64,15 @@ read_rows as (
         '{{ table }}' as table_name,
         count(*) as row_count,
         count(case when event_id is null or {{ idstitch.trim_whitespace('event_id') }} = '' then 1 end)
-            as missing_id_count
+            as missing_id_count,
+        count(
+            case
+                when
+                    event_id is not null and {{ idstitch.trim_whitespace('event_id') }} <> ''
+                    and has_unreadable_timestamp
+                    then 1
+            end
+        ) as unreadable_timestamp_count
     from {{ table }}
     {%- endfor %}
 
@@ -76,6 +85,7 @@ raw_rows as (
         read_rows.table_name,
         read_rows.row_count,
         read_rows.missing_id_count,
+        read_rows.unreadable_timestamp_count,
         coalesce(kept_rows.kept_count, 0) as kept_count
     from read_rows
     left join kept_rows
@@ -127,7 +137,8 @@ table_checks as (
         raw_rows.table_name,
         'duplicate_message_id_dropped' as check_name,
         null as identifier_type,
-        raw_rows.row_count - raw_rows.missing_id_count - raw_rows.kept_count as row_count,
+        raw_rows.row_count - raw_rows.missing_id_count - raw_rows.unreadable_timestamp_count
+        - raw_rows.kept_count as row_count,
         null as example_value
     from raw_rows
     union all
@@ -143,6 +154,15 @@ table_checks as (
         on raw_rows.table_name = anchored_events.table_name
     left join suppressed_events
         on raw_rows.table_name = suppressed_events.table_name
+    union all
+    select
+        raw_rows.table_name,
+        'unparseable_timestamp_dropped' as check_name,
+        null as identifier_type,
+        raw_rows.unreadable_timestamp_count as row_count,
+        null as example_value
+    from raw_rows
+    where raw_rows.unreadable_timestamp_count > 0
 
 ),
 

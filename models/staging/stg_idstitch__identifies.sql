@@ -20,6 +20,7 @@ renamed as (
         {{ idstitch.source_column(columns, 'anonymous_id', dbt.type_string()) }} as anonymous_id,
         {{ idstitch.source_column(columns, 'user_id', dbt.type_string()) }} as user_id,
         {{ idstitch.source_timestamp('identifies', columns, 'timestamp') }} as event_at,
+        {{ idstitch.source_timestamp_unreadable('identifies', columns, 'timestamp') }} as has_unreadable_timestamp,
         {%- for trait in idstitch.identifies_trait_columns() %}
         {{ idstitch.source_column(columns, trait) }} as {{ idstitch.quote_identifier(trait) }},
         {%- endfor %}

@@ -19,6 +19,7 @@ renamed as (
         {{ idstitch.source_column(columns, 'anonymous_id', dbt.type_string()) }} as anonymous_id,
         {{ idstitch.source_column(columns, 'user_id', dbt.type_string()) }} as user_id,
         {{ idstitch.source_timestamp('pages', columns, 'timestamp') }} as event_at,
+        {{ idstitch.source_timestamp_unreadable('pages', columns, 'timestamp') }} as has_unreadable_timestamp,
         {{ idstitch.source_timestamp('pages', columns, 'received_at') }} as received_at,
         {{ idstitch.source_column(columns, 'name', dbt.type_string()) }} as page_name,
         {{ idstitch.source_column(columns, 'path', dbt.type_string()) }} as path,

@@ -121,39 +121,7 @@ def edge_tables() -> dict[str, pa.Table]:
     _columns(r)
     _duplicates_and_chain(r)
     _ordinary_persons(r)
-    # Timestamps that cannot be read: the events are left out and counted on every engine.
-    r.add(
-        "pages",
-        anonymous_id="anon-ts-garbage",
-        name="Bad time",
-        timestamp="not a time",
-        received_at=T0,
-    )
-    r.add(
-        "pages",
-        anonymous_id="anon-ts-feb30",
-        name="Bad day",
-        timestamp="2024-02-30T10:00:00Z",
-        received_at=T0,
-    )
-    r.add(
-        "pages",
-        anonymous_id="anon-ts-ok",
-        user_id="u-ts",
-        name="Ok",
-        timestamp="2024-03-05",
-        received_at=T0,
-    )
-    r.add("tracks", anonymous_id="anon-ts-huge", event="Far future", timestamp=1e20, received_at=T0)
-    r.add("tracks", anonymous_id="anon-ts-past", event="Far past", timestamp=-1e300, received_at=T0)
-    r.add(
-        "tracks",
-        anonymous_id="anon-ts-ms",
-        user_id="u-ts",
-        event="Ms",
-        timestamp=1.7e12,
-        received_at=T0,
-    )
+    _timestamps_and_invisible_characters(r)
     out: dict[str, pa.Table] = {}
     for name, schema in SCHEMAS.items():
         for index, row in enumerate(r.tables[name]):
@@ -340,3 +308,49 @@ def _ordinary_persons(r: _Rows) -> None:
                 event="Shared Device",
                 timestamp=at + timedelta(minutes=5),
             )
+
+
+def _timestamps_and_invisible_characters(r: _Rows) -> None:
+    """Timestamps that cannot be read (left out and counted on every engine), and values
+    padded with invisible characters (trimmed on every engine; NFD spellings are not here:
+    Spark has no NFC, see test_identifier_normalisation.py)."""
+    r.add(
+        "pages",
+        anonymous_id="anon-ts-garbage",
+        name="Bad time",
+        timestamp="not a time",
+        received_at=T0,
+    )
+    r.add(
+        "pages",
+        anonymous_id="anon-ts-feb30",
+        name="Bad day",
+        timestamp="2024-02-30T10:00:00Z",
+        received_at=T0,
+    )
+    r.add(
+        "pages",
+        anonymous_id="anon-ts-ok",
+        user_id="u-ts",
+        name="Ok",
+        timestamp="2024-03-05",
+        received_at=T0,
+    )
+    r.add("tracks", anonymous_id="anon-ts-huge", event="Far future", timestamp=1e20, received_at=T0)
+    r.add("tracks", anonymous_id="anon-ts-past", event="Far past", timestamp=-1e300, received_at=T0)
+    r.add(
+        "tracks",
+        anonymous_id="anon-ts-ms",
+        user_id="u-ts",
+        event="Ms",
+        timestamp=1.7e12,
+        received_at=T0,
+    )
+    r.add("identifies", anonymous_id="\u200eanon-rtl\u200f", email="\u200bEve@Example.org\u00a0")
+    r.add(
+        "identifies",
+        anonymous_id="anon-bom",
+        user_id="\ufeffu-bom\u2060",
+        phone="\u3000555 0100 999",
+    )
+    r.add("tracks", id="\u200b\u00a0", anonymous_id="anon-invisible-id", event="No id")
