@@ -129,11 +129,12 @@
     {%- set numeric = ('int', 'bigint', 'smallint', 'tinyint', 'hugeint', 'long', 'short', 'byte',
         'double', 'float', 'real', 'decimal', 'numeric', 'ubigint', 'uinteger', 'usmallint',
         'utinyint', 'uhugeint') -%}
-    {%- set text = ('varchar', 'character varying', 'text', 'string', 'char', 'character') -%}
+    {%- set text = ('varchar', 'text', 'string', 'char', 'character', 'bpchar') -%}
     {%- set read = [] -%}
     {%- for spelling in columns.get(name, []) -%}
         {%- set data_type = types.get(spelling, '') -%}
-        {%- set base = data_type.split('(')[0] | trim -%}
+        {#- the type's first word: `double precision`, `character varying(9)`, `decimal(18,3)` -#}
+        {%- set base = (data_type.split('(')[0] | trim).split(' ')[0] -%}
         {%- set quoted = idstitch.quote_identifier(spelling) -%}
         {%- if 'with time zone' in data_type or data_type.startswith('timestamptz') -%}
             {%- do read.append((quoted, idstitch.utc_timestamp(quoted))) -%}
