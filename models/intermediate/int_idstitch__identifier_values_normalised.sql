@@ -101,7 +101,7 @@ final as (
         case when rejection_reason is null then normalised_value end as identifier_value,
         case
             when rejection_reason is null
-                then {{ idstitch.node_hash(dbt.concat(['identifier_type', "':'", 'normalised_value'])) }}
+                then {{ idstitch.node_id('identifier_type', 'normalised_value') }}
         end as node_id,
         rejection_reason
     from classified

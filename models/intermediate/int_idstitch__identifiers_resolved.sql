@@ -1,7 +1,8 @@
 {{ config(tags=['idstitch_plain_text']) }}
 {#- Every identifier with its person: the component's canonical identifier is the
     first in canonical_order (macros/identifiers/precedence.sql); person_id is the md5
-    of 'type:value' of the canonical identifier. -#}
+    of 'type:value' of the canonical identifier (keyed with encryption on:
+    macros/privacy/keyed_ids.sql). -#}
 
 with
 
@@ -47,7 +48,7 @@ canonical as (
         component_id,
         identifier_type as canonical_id_type,
         identifier_value as canonical_id_value,
-        {{ idstitch.person_hash(dbt.concat(['identifier_type', "':'", 'identifier_value'])) }} as person_id
+        {{ idstitch.person_id('identifier_type', 'identifier_value') }} as person_id
     from ranked
     where canonical_rank = 1
 

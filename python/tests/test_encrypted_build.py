@@ -11,7 +11,8 @@ Proved on the built project:
 1. no plain-text email, phone or name of the seeds is left in any table (or
    non-staging view) of the target schema; the raw demo schema is untouched;
 2. ``idstitch.privacy`` and ``idstitch decrypt`` give back the users of a plain
-   build, row for row, and ``user_identifiers`` matches it through the index key;
+   build, row for row, and ``user_identifiers`` matches it through the index key
+   (person ids keyed: the HMAC of the canonical ``type:value`` a plain build md5-hashes);
 3. ciphertexts moved to another person or column fail to decrypt, naming the column;
 4. ``idstitch forget``: the person's values are unreadable in every copy at once,
    the next build drops them everywhere and counts the dropped events;
@@ -441,8 +442,45 @@ def encrypted_db(demo_builds: dict[str, tuple[Path, Run]]) -> Path:
 
 
 @pytest.fixture(scope="module")
-def plain_users(plain_db: Path) -> dict[str, dict[str, str | None]]:
-    return by_key(as_text(query(plain_db, f"select * from {TARGET_SCHEMA}.users")), "person_id")
+def index_key(encrypted_db: Path, master_key: str) -> bytes:
+    with closing(connect_db(encrypted_db, read_only=True)) as con:
+        return load_index_key(con, KEYSTORE, parse_master_key(master_key))
+
+
+@pytest.fixture(scope="module")
+def keyed_ids(plain_db: Path, index_key: bytes) -> dict[str, str]:
+    """The plain build's person_id -> the encrypted build's. The one documented difference
+    between their rows: with encryption on, person_id is the keyed hash (HMAC-SHA256 under
+    the index key, ``h1:``) of the same canonical ``type:value`` a plain build md5-hashes."""
+    ids = {}
+    for row in query(plain_db, f"select * from {TARGET_SCHEMA}.users"):
+        kind, value = str(row["canonical_id_type"]), str(row["canonical_id_value"])
+        assert row["person_id"] == person_hash(kind, value)
+        ids[str(row["person_id"])] = person_hash(kind, value, index_key)
+    # persons of user_identifiers only (no identify call): their canonical identifier
+    # is the one whose md5 is their id
+    for row in query(plain_db, f"select * from {TARGET_SCHEMA}.user_identifiers"):
+        kind, value = str(row["identifier_type"]), str(row["identifier_value"])
+        if row["person_id"] == person_hash(kind, value):
+            ids.setdefault(str(row["person_id"]), person_hash(kind, value, index_key))
+    return ids
+
+
+def rekeyed(
+    rows: Sequence[dict[str, str | None]], keyed_ids: dict[str, str]
+) -> list[dict[str, str | None]]:
+    """Rows of the plain build with the person ids the encrypted build publishes."""
+    return [
+        {**row, "person_id": None if row["person_id"] is None else keyed_ids[row["person_id"]]}
+        for row in rows
+    ]
+
+
+@pytest.fixture(scope="module")
+def plain_users(plain_db: Path, keyed_ids: dict[str, str]) -> dict[str, dict[str, str | None]]:
+    """The users of the plain build, under the encrypted build's person ids."""
+    rows = as_text(query(plain_db, f"select * from {TARGET_SCHEMA}.users"))
+    return by_key(rekeyed(rows, keyed_ids), "person_id")
 
 
 @pytest.fixture(scope="module")
@@ -539,9 +577,10 @@ def test_decrypted_users_equal_a_plain_build(
 
 
 def test_decrypted_identifies_equal_a_plain_build(
-    encrypted_db: Path, plain_db: Path, master_key: str
+    encrypted_db: Path, plain_db: Path, master_key: str, keyed_ids: dict[str, str]
 ) -> None:
-    plain = by_key(as_text(query(plain_db, f"select * from {TARGET_SCHEMA}.identifies")), "id")
+    plain_rows = as_text(query(plain_db, f"select * from {TARGET_SCHEMA}.identifies"))
+    plain = by_key(rekeyed(plain_rows, keyed_ids), "id")
     decrypted = by_key(as_text(decrypt_table(encrypted_db, master_key, "identifies")), "id")
     assert sorted(decrypted) == sorted(plain)
     for event_id, expected in plain.items():
@@ -563,12 +602,11 @@ def test_decrypt_cli_equals_a_plain_build(
 
 
 def test_user_identifiers_match_a_plain_build_through_the_index_key(
-    encrypted_db: Path, plain_db: Path, master_key: str
+    encrypted_db: Path, plain_db: Path, index_key: bytes, keyed_ids: dict[str, str]
 ) -> None:
-    with closing(connect_db(encrypted_db, read_only=True)) as con:
-        index_key = load_index_key(con, KEYSTORE, parse_master_key(master_key))
     key_columns = ("person_id", "identifier_type", "identifier_value")
-    plain = as_text(query(plain_db, f"select * from {TARGET_SCHEMA}.user_identifiers"))
+    plain_rows = as_text(query(plain_db, f"select * from {TARGET_SCHEMA}.user_identifiers"))
+    plain = rekeyed(plain_rows, keyed_ids)
     expected = []
     for row in plain:
         if row["identifier_type"] in ("email", "phone"):
@@ -807,7 +845,7 @@ QUALITY_CHECKS = ("event_without_identifier", "event_of_forgotten_person_dropped
 
 @pytest.fixture(scope="module")
 def forget_flow(
-    work: Path, encrypted_db: Path, master_key: str, forgotten_person: str
+    work: Path, encrypted_db: Path, master_key: str, forgotten_person: str, index_key: bytes
 ) -> ForgetFlow:
     """Backup copy, ``idstitch forget``, then an encrypted rebuild, on a copy of the build."""
     db = copy_db(encrypted_db, work / "forget.duckdb")
@@ -828,7 +866,7 @@ def forget_flow(
         "decrypt", "--db", str(db), "--table", "users_backup", master_key=master_key
     )
     # A stale key: the id Sam had before his user_id u-500 arrived (canonical email).
-    stale = person_hash("email", "sam.old@example.com")
+    stale = person_hash("email", "sam.old@example.com", index_key)
     with closing(connect_db(db)) as con:
         current = con.execute(
             f"select 1 from {TARGET_SCHEMA}.user_identifiers where person_id = ?", [stale]

@@ -125,7 +125,10 @@ def _plan(
         [person],
     ).fetchall()
     hashes: dict[str, str] = {digest: typed.type}
-    former_ids = {person, person_hash(typed.type, typed.value)}
+    # An encrypted build's person id is the keyed hash of the canonical identifier,
+    # so every hash below is also a person id the person may have had; the md5 ids
+    # are those of builds before person ids were keyed.
+    former_ids = {person, digest, person_hash(typed.type, typed.value)}
     hashed_types: set[str] = set()
     for kind, value in ((str(t), str(v)) for t, v in rows):
         if is_identifier_hash(value):
@@ -134,6 +137,7 @@ def _plan(
         else:
             hashes[identifier_hash(index_key, kind, value)] = kind
             former_ids.add(person_hash(kind, value))
+    former_ids.update(hashes)
     return _Plan(person, typed.type, hashes, former_ids, tuple(sorted(hashed_types)))
 
 

@@ -6,6 +6,7 @@ import hashlib
 import re
 from dataclasses import dataclass
 
+from idstitch.crypto import identifier_hash
 from idstitch.privacy.errors import PrivacyError
 
 _TRIM = " \t\r\n"
@@ -70,6 +71,10 @@ def candidates(identifier: Identifier) -> list[Identifier]:
     return found
 
 
-def person_hash(identifier_type: str, value: str) -> str:
-    """The models' person id of a person whose canonical identifier this is."""
+def person_hash(identifier_type: str, value: str, index_key: bytes | None = None) -> str:
+    """The models' person id of a person whose canonical identifier this is: the md5
+    of ``"type:value"``, or with ``index_key`` (an encrypted build) its keyed hash,
+    ``h1:`` + HMAC-SHA256 under the index key (macros/privacy/keyed_ids.sql)."""
+    if index_key is not None:
+        return identifier_hash(index_key, identifier_type, value)
     return hashlib.md5(f"{identifier_type}:{value}".encode()).hexdigest()
