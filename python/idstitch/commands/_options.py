@@ -48,7 +48,7 @@ def add_output_arguments(parser: argparse.ArgumentParser) -> None:
         "--schema",
         default=None,
         help="schema of the dbt outputs (default: the schema the dbt project's "
-        "target/manifest.json names; without one $IDSTITCH_DUCKDB_SCHEMA or main)",
+        "target/manifest.json names; without one <$IDSTITCH_DUCKDB_SCHEMA or main>_idstitch)",
     )
     parser.add_argument(
         "--project-dir",
