@@ -23,7 +23,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         required=True,
         metavar="TYPE:VALUE",
         help="e.g. email:jane@example.com, phone:+1 555 0100, external_id:83561, zendesk_id:42 "
-        "(normalised like the models: email trimmed and lower-cased, phone digits only)",
+        "(normalised by DuckDB as the models do: trimmed of spaces and invisible characters, "
+        "Unicode NFC, email lower-cased, phone digits only)",
     )
     parser.add_argument(
         "--dry-run", action="store_true", help="show what would be forgotten; change nothing"

@@ -12,6 +12,7 @@ keep them out. Raw Segment tables are not touched: delete the person there too.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -141,11 +142,20 @@ def _plan(
     return _Plan(person, typed.type, hashes, former_ids, tuple(sorted(hashed_types)))
 
 
+# A list of strings as one JSON text parameter, unnested in SQL: DuckDB converts a Python
+# list parameter element by element (tens of seconds for a person's 40,000 hashes).
+_UNNEST = """unnest(from_json(?, '["VARCHAR"]'))"""
+
+
+def _json_list(values: Iterable[str]) -> str:
+    return json.dumps(sorted(set(values)))
+
+
 def _count_keys(con: duckdb.DuckDBPyConnection, keystore_schema: str, ids: Iterable[str]) -> int:
     row = con.execute(
         f"select count(*) from {table(keystore_schema, 'data_keys')} "
-        "where person_id in (select unnest(?::varchar[]))",
-        [sorted(set(ids))],
+        f"where person_id in (select {_UNNEST})",
+        [_json_list(ids)],
     ).fetchone()
     return int(row[0]) if row else 0
 
@@ -156,7 +166,7 @@ def _copy_keys_except(
     """Copy every data key except those of ``person_ids``; return how many were left out."""
     ids = sorted(set(person_ids))
     copy_rows(
-        con, old, new, "data_keys", "where person_id not in (select unnest(?::varchar[]))", [ids]
+        con, old, new, "data_keys", f"where person_id not in (select {_UNNEST})", [_json_list(ids)]
     )
     return _count_keys(con, old, ids)
 
@@ -168,10 +178,13 @@ def _suppress(
     hashes: dict[str, str],
     at: datetime,
 ) -> None:
-    con.executemany(
+    """One set-based statement for all the hashes (a person may have tens of thousands)."""
+    pairs = [{"hash": digest, "type": kind} for digest, kind in sorted(hashes.items())]
+    con.execute(
         f"insert into {table(keystore_schema, 'suppressions')} "
-        "values (?, ?, ?, ?) on conflict do nothing",
-        [[digest, kind, person_id, at] for digest, kind in sorted(hashes.items())],
+        "select p.hash, p.type, ?, ? from (select unnest(from_json(?, "
+        """'[{"hash": "VARCHAR", "type": "VARCHAR"}]')) as p) on conflict do nothing""",
+        [person_id, at, json.dumps(pairs)],
     )
 
 
@@ -227,8 +240,8 @@ def forget(
     person, typed, digest = _resolve(con, where, ident, index_key)
     earlier = con.execute(
         f"select person_id, forgotten_at from {table(where.keystore_schema, 'suppressions')} "
-        "where identifier_hash in (select unnest(?::varchar[]))",
-        [[identifier_hash(index_key, c.type, c.value) for c in candidates(ident)]],
+        f"where identifier_hash in (select {_UNNEST})",
+        [_json_list(identifier_hash(index_key, c.type, c.value) for c in candidates(ident))],
     ).fetchone()
     if person is None:
         if earlier is None:
