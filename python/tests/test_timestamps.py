@@ -17,6 +17,7 @@ from datetime import datetime
 from typing import Any
 
 import oracle
+import oracle_text
 import pytest
 from dbt_harness import DbtRun, build_package
 
@@ -167,5 +168,5 @@ def test_oracle_reads_timestamps_the_same_way(built: DbtRun) -> None:
     + [(x, at) for x, at in DOUBLE_CASES.values()],
 )
 def test_oracle_timestamp_rule(value: Any, expected: datetime | None) -> None:
-    read = oracle.read_timestamp(value)
-    assert (None if isinstance(read, oracle.Unreadable) else read) == expected
+    read = oracle_text.read_timestamp(value)
+    assert (None if isinstance(read, oracle_text.Unreadable) else read) == expected
