@@ -3,7 +3,7 @@
 # apt-get when missing, then
 #   1. dbt build --target postgres on the bundled demo seeds (models, data and unit tests);
 #   2. the cross-engine test: demo seeds, a hand-made edge-case data set and generated data
-#      (python/idstitch/generate.py) built on DuckDB and PostgreSQL, tables compared row for row.
+#      (python/idstitch/generate/) built on DuckDB and PostgreSQL, tables compared row for row.
 # The server is stopped and its files deleted whatever happens.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,7 +16,8 @@ pg_start
 export IDSTITCH_PG_AVAILABLE=1
 
 echo "[test-postgres] dbt build --target postgres (demo seeds, schema ${IDSTITCH_PG_SCHEMA:-public})"
-dbt build --target postgres --target-path target/postgres --log-path target/postgres/logs
+dbt build --target postgres --vars '{idstitch_demo_seeds: true}' \
+    --target-path target/postgres --log-path target/postgres/logs
 build_done=$SECONDS
 
 echo "[test-postgres] cross-engine test: DuckDB vs PostgreSQL"
