@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs Debian's headless-capable Chromium when /usr/bin/chromium is absent.
-# Used by python/tests/test_report.py to open the HTML report. Needs root (or sudo).
+# Used by python/tests/integration/test_report.py to open the HTML report. Needs root (or sudo).
 set -euo pipefail
 if [ -x /usr/bin/chromium ]; then
     echo "chromium: $(/usr/bin/chromium --version 2>/dev/null || echo present)"

@@ -1,6 +1,13 @@
 """Shared, generic pytest fixtures. Keep this small: test-specific helpers live in their files.
 
-Tests in ``tests/<layer>/`` (unit, integration, engines) carry the mark of their layer.
+The tests are arranged by layer, one folder each, and marked after it (``-m unit`` and so on):
+
+* ``unit/``: Python only, no dbt run;
+* ``integration/``: the dbt package built on DuckDB;
+* ``engines/``: the same on PostgreSQL and Spark, started by scripts/test-postgres.sh and
+  scripts/test-spark.sh (deselected by default: ``addopts`` in pyproject.toml).
+
+Shared helpers (dbt_runner.py, dbt_harness.py, oracle.py) live in ``support/``.
 """
 
 from __future__ import annotations
@@ -16,11 +23,9 @@ import pytest
 TESTS_DIR = Path(__file__).resolve().parent
 SUPPORT_DIR = TESTS_DIR / "support"
 LAYERS = ("unit", "integration", "engines")
-# The shared helpers (dbt_runner.py, dbt_harness.py, oracle.py) import by plain name under
-# any pytest import mode; they sit beside the tests until these are arranged in layers.
-for helpers in (TESTS_DIR, SUPPORT_DIR):
-    if str(helpers) not in sys.path:
-        sys.path.insert(0, str(helpers))
+# The shared helpers import by plain name under any pytest import mode.
+if str(SUPPORT_DIR) not in sys.path:
+    sys.path.insert(0, str(SUPPORT_DIR))
 
 from dbt_harness import DbtRun, build_package  # noqa: E402
 

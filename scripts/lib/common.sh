@@ -24,7 +24,7 @@ run_cross_engine_tests() {
     (
         cd "$IDSTITCH_ROOT/python" &&
             IDSTITCH_ENGINE_TIMINGS="$timings" pytest -m engines -p no:cacheprovider -q \
-                --durations=5 tests/test_cross_engine.py
+                --durations=5 tests/engines
     ) || status=$?
     if [[ -s "$timings" ]]; then
         echo "[$label] build seconds per engine and data set (load + dbt build):"

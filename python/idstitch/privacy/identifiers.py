@@ -19,7 +19,7 @@ from idstitch.crypto import identifier_hash
 from idstitch.privacy.errors import PrivacyError
 
 # The characters trimmed off both ends of a value: macros/cross_db/trim_whitespace.sql
-# (_trimmed_code_points); tests/test_forget_spellings.py holds the two lists equal.
+# (_trimmed_code_points); tests/integration/test_forget_spellings.py holds the two lists equal.
 TRIMMED_CODE_POINTS: tuple[int, ...] = (
     *(32, 9, 10, 11, 12, 13, 133, 160, 5760, 8232, 8233, 8239, 8287, 12288),
     *(8203, 8204, 8205, 8288, 65279, 1564, 8206, 8207),

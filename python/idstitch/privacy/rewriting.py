@@ -90,7 +90,7 @@ def uncompressed(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
     """DuckDB's storage compression off while the block is run (a global setting,
     restored after): a rewritten key store holds every key as its plain text, so a
     byte search of the file sees every key there is, and the absence of one proves
-    something (``tests/test_key_material.py``)."""
+    something (``tests/integration/test_key_material.py``)."""
     row = con.execute("select current_setting('force_compression')").fetchone()
     before = str(row[0]) if row and row[0] else "auto"
     con.execute("set force_compression = 'uncompressed'")

@@ -1,6 +1,6 @@
 """Tests of the oracle itself: hand-computed tiny cases and a brute-force BFS cross-check.
 
-The oracle (tests/oracle.py) is what the dbt outputs are judged against, so it gets its
+The oracle (tests/support/oracle.py) is what the dbt outputs are judged against, so it gets its
 own proof here, independent of dbt. Person ids are written as ``person_id_of(<canonical
 identifier>)``: the tests check which identifier is canonical, and the id itself is checked
 once against fixed answers (the integration project's expected outputs), not re-derived.

@@ -12,7 +12,7 @@ import pytest
 
 from idstitch.load import load_files
 
-FIXTURES = Path(__file__).parent / "fixtures" / "load"
+FIXTURES = Path(__file__).parents[1] / "unit" / "fixtures" / "load"
 
 
 def _in_memory_duckdb():
