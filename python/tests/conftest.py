@@ -13,7 +13,6 @@ Shared helpers (dbt_runner.py, dbt_harness.py, oracle.py) live in ``support/``.
 from __future__ import annotations
 
 import sys
-import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -28,6 +27,7 @@ if str(SUPPORT_DIR) not in sys.path:
     sys.path.insert(0, str(SUPPORT_DIR))
 
 from dbt_harness import DbtRun, build_package  # noqa: E402
+from time_zone import process_time_zone  # noqa: E402
 
 Tables = Mapping[str, Sequence[Mapping[str, Any]]]
 
@@ -47,14 +47,8 @@ def dbt_build(tmp_path: Path) -> Callable[..., DbtRun]:
 def utc_time_zone() -> Iterator[None]:
     """The process runs in UTC (``TZ`` and ``time.tzset()``) for the module's tests, and in its
     own zone again after them. dbt subprocesses started meanwhile inherit it."""
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("TZ", "UTC")
-        time.tzset()
-        try:
-            yield
-        finally:
-            patch.undo()
-            time.tzset()
+    with process_time_zone("UTC"):
+        yield
 
 
 @pytest.hookimpl(tryfirst=True)  # before -m selects: the layer marks must be there by then

@@ -20,6 +20,7 @@ import oracle
 import oracle_text
 import pytest
 from dbt_harness import DbtRun, build_package
+from time_zone import process_time_zone
 
 UTC_0 = datetime(2024, 1, 1, 0, 0, 0)
 UTC_5 = datetime(2024, 1, 1, 5, 0, 0)
@@ -86,14 +87,8 @@ def _expected() -> dict[str, datetime | None]:
 @pytest.fixture(scope="module")
 def far_time_zone() -> Iterator[None]:
     """dbt runs in a zone 5:30 east of UTC (and DuckDB's session zone follows it)."""
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("TZ", "Asia/Kolkata")
-        time.tzset()
-        try:
-            yield
-        finally:
-            patch.undo()
-            time.tzset()
+    with process_time_zone("Asia/Kolkata"):
+        yield
 
 
 @pytest.fixture(scope="module")
