@@ -18,7 +18,7 @@ from typing import Any
 
 PACKAGE = "idstitch"
 ANCHOR = "users"
-FALLBACK_TARGET_SCHEMA = "main"
+FALLBACK_TARGET_SCHEMA = "main"  # paths.DEFAULT_OUTPUT_SCHEMA is this plus the suffix
 # dbt's generate_schema_name appends the package's `+schema: idstitch` to the target schema
 PUBLISHED_SUFFIX = "_idstitch"
 

@@ -16,5 +16,9 @@ def default_db_path() -> Path:
     return Path(os.environ.get("IDSTITCH_DUCKDB_PATH") or DEFAULT_DB)
 
 
+#: where the profile's default target (schema ``main``) publishes the marts: the package's
+#: ``+schema: idstitch`` appended by dbt
+DEFAULT_OUTPUT_SCHEMA = "main_idstitch"
+
 #: where ``idstitch report`` writes index.html and the charts
 DEFAULT_REPORT_DIR = "idstitch_report"

@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 
 import duckdb
 
+from idstitch.paths import DEFAULT_OUTPUT_SCHEMA
+
 
 class MissingBuildError(Exception):
     """The database has no idstitch outputs: ``dbt build`` has not run there."""
@@ -70,7 +72,7 @@ def _set_aside(con: duckdb.DuckDBPyConnection, q: str) -> dict[str, int]:
     }
 
 
-def summarise(con: duckdb.DuckDBPyConnection, schema: str = "main") -> BuildSummary:
+def summarise(con: duckdb.DuckDBPyConnection, schema: str = DEFAULT_OUTPUT_SCHEMA) -> BuildSummary:
     """The summary of the outputs in ``schema``; ``MissingBuildError`` when there are none."""
     tables = {
         row[0]

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import duckdb
 
-from idstitch.paths import DEFAULT_REPORT_DIR
+from idstitch.paths import DEFAULT_OUTPUT_SCHEMA, DEFAULT_REPORT_DIR
 from idstitch.report.charts import BAR_COLOUR, Chart, Progress, quiet, render_charts
 from idstitch.report.data import (
     LargestPerson,
@@ -66,7 +66,7 @@ class WrittenReport:
 
 def write_report(
     db_path: Path,
-    schema: str = "main",
+    schema: str = DEFAULT_OUTPUT_SCHEMA,
     out_dir: Path = Path(DEFAULT_OUT_DIR),
     progress: Progress = quiet,
     note: str | None = None,

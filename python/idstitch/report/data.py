@@ -8,6 +8,7 @@ from datetime import datetime
 
 import duckdb
 
+from idstitch.paths import DEFAULT_OUTPUT_SCHEMA
 from idstitch.summary import BuildSummary, summarise
 
 LARGEST_PERSONS = 10
@@ -216,7 +217,9 @@ def _last_rounds(
     return rounds, invocation_id, built_at
 
 
-def collect(con: duckdb.DuckDBPyConnection, schema: str = "main", db_label: str = "") -> ReportData:
+def collect(
+    con: duckdb.DuckDBPyConnection, schema: str = DEFAULT_OUTPUT_SCHEMA, db_label: str = ""
+) -> ReportData:
     """Everything the report shows, from the outputs of the last build in ``schema``.
 
     Raises :class:`MissingBuildError` when the schema holds no idstitch outputs.
