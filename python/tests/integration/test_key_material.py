@@ -26,6 +26,7 @@ from test_encrypted_build import (
     FORGET_EMAIL,
     KEYSTORE,
     TARGET_SCHEMA,
+    Run,
     connect_db,
     copy_db,
     dbt_build,
@@ -96,6 +97,20 @@ def store_keys(db: Path) -> tuple[dict[str, str], dict[str, str]]:
 
 def data_key_spellings(master: MasterKey, person: str, wrapped: str) -> dict[str, bytes]:
     return spellings(wrapped, unwrap_data_key(master, person, wrapped))
+
+
+def forget_person(db: Path, master_key: str) -> Run:
+    """``idstitch forget`` of the test's person (FORGET_EMAIL) in ``db``."""
+    return idstitch_cli(
+        "forget",
+        "--identifier",
+        f"email:{FORGET_EMAIL}",
+        "--db",
+        str(db),
+        "--schema",
+        TARGET_SCHEMA,
+        master_key=master_key,
+    )
 
 
 # -------------------------------------------------------------------------- fixtures
@@ -175,16 +190,7 @@ def test_forget_leaves_no_copy_of_the_persons_key(built: Path, work: Path, maste
     before = emails(db, master_key, "users_backup")
     assert before[person] == FORGET_EMAIL
 
-    run = idstitch_cli(
-        "forget",
-        "--identifier",
-        f"email:{FORGET_EMAIL}",
-        "--db",
-        str(db),
-        "--schema",
-        TARGET_SCHEMA,
-        master_key=master_key,
-    )
+    run = forget_person(db, master_key)
     assert run.returncode == 0, run.tail()
 
     assert carve(files_of(db), secrets) == []
@@ -347,16 +353,7 @@ def test_a_killed_forget_leaves_the_old_or_the_new_store(
         assert suppressed is not None and suppressed[0] > 0
         assert carve([store], secrets) == []
     # The next read-write use removes a leftover; forgetting then completes.
-    run = idstitch_cli(
-        "forget",
-        "--identifier",
-        f"email:{FORGET_EMAIL}",
-        "--db",
-        str(db),
-        "--schema",
-        TARGET_SCHEMA,
-        master_key=master_key,
-    )
+    run = forget_person(db, master_key)
     assert run.returncode == 0, run.tail()
     assert not leftover.exists()
     assert carve(files_of(db), secrets) == []
