@@ -193,3 +193,17 @@
     {%- endfor -%}
     {{- return(statements) -}}
 {%- endmacro %}
+
+
+{% macro cc_components_into(runner, work_target, relation, edges_sql) -%}
+    {#- The components step as a building block for other steps: the components of the
+        edges (node_a, node_b) of `edges_sql` into the work table `relation` (node_id,
+        component_id = smallest node id), with the work tables named after
+        `work_target`. Its rounds are logged, not recorded. Returns the rounds done. -#}
+    {%- set contracted = idstitch._cc_contract_rounds(runner, work_target, edges_sql,
+        var('idstitch_max_rounds', 64) | int) -%}
+    {%- do idstitch.cc_execute(runner, idstitch._cc_resolve_sql(runner, work_target, contracted.round_pointers)
+        + idstitch.cc_replace_sql(runner, relation, idstitch._cc_model_sql(runner, work_target, contracted.round_pointers))
+        + idstitch._cc_work_table_drops(runner, work_target, contracted)) -%}
+    {{- return(contracted.rounds) -}}
+{%- endmacro %}

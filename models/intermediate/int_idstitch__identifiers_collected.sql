@@ -1,13 +1,22 @@
 {{ config(tags=['idstitch_plain_text']) }}
 {#- The graph's nodes: one row per distinct identifier with when and how often it
-    was seen. node_id is tested unique, so a 64-bit hash collision fails the build
-    instead of merging two identifiers. -#}
+    was seen, the rank of its first event in the event order, and its anchor_rank: its
+    place in the anchor order of all identifiers (macros/identifiers/anchor.sql), so a
+    person's anchor is its identifier of smallest anchor_rank. node_id is tested
+    unique, so a 64-bit hash collision fails the build instead of merging two
+    identifiers. -#}
 
 with
 
 event_identifiers as (
 
     select * from {{ ref('int_idstitch__event_identifiers_kept') }}
+
+),
+
+events as (
+
+    select * from {{ ref('int_idstitch__events_anchored') }}
 
 ),
 
@@ -21,12 +30,17 @@ dictionary as (
 seen as (
 
     select
-        node_id,
-        min(event_at) as first_seen_at,
-        max(event_at) as last_seen_at,
-        count(*) as event_count
+        event_identifiers.node_id,
+        min(event_identifiers.event_at) as first_seen_at,
+        max(event_identifiers.event_at) as last_seen_at,
+        count(*) as event_count,
+        min(events.event_rank) as first_event_rank
     from event_identifiers
-    group by node_id
+    inner join events
+        on
+            event_identifiers.event_type = events.event_type
+            and event_identifiers.event_key = events.event_key
+    group by event_identifiers.node_id
 
 ),
 
@@ -52,7 +66,13 @@ collected as (
         node_values.identifier_value,
         seen.first_seen_at,
         seen.last_seen_at,
-        seen.event_count
+        seen.event_count,
+        seen.first_event_rank,
+        row_number() over (
+            order by {{ idstitch.anchor_order(
+                'seen.first_event_rank', 'node_values.identifier_type', 'node_values.identifier_value'
+            ) }}
+        ) as anchor_rank
     from seen
     inner join node_values
         on seen.node_id = node_values.node_id

@@ -1,8 +1,9 @@
 {{ config(tags=['idstitch_plain_text']) }}
-{#- Every identifier with its person: the component's canonical identifier is the
-    first in canonical_order (macros/identifiers/precedence.sql); person_id is the md5
-    of 'type:value' of the canonical identifier (keyed with encryption on:
-    macros/privacy/keyed_ids.sql). -#}
+{#- Every identifier with its person: person_id is the md5 of 'type:value' of the
+    component's anchor, its identifier of smallest anchor_rank (macros/identifiers/
+    anchor.sql; keyed with encryption on: macros/privacy/keyed_ids.sql), so it stays
+    when the person gains identifiers; the canonical identifier, which names the person,
+    is the first in canonical_order (macros/identifiers/precedence.sql). -#}
 
 with
 
@@ -47,17 +48,38 @@ canonical as (
     select
         component_id,
         identifier_type as canonical_id_type,
-        identifier_value as canonical_id_value,
-        {{ idstitch.person_id('identifier_type', 'identifier_value') }} as person_id
+        identifier_value as canonical_id_value
     from ranked
     where canonical_rank = 1
+
+),
+
+anchors as (
+
+    select
+        component_id,
+        min(anchor_rank) as anchor_rank
+    from with_component
+    group by component_id
+
+),
+
+person_ids as (
+
+    select
+        anchors.component_id,
+        with_component.node_id as anchor_node_id,
+        {{ idstitch.person_id('with_component.identifier_type', 'with_component.identifier_value') }} as person_id
+    from anchors
+    inner join with_component
+        on anchors.anchor_rank = with_component.anchor_rank
 
 ),
 
 resolved as (
 
     select
-        canonical.person_id,
+        person_ids.person_id,
         ranked.node_id,
         ranked.identifier_type,
         ranked.identifier_value,
@@ -65,12 +87,16 @@ resolved as (
         ranked.last_seen_at,
         ranked.event_count,
         ranked.component_id,
+        ranked.anchor_rank,
+        person_ids.anchor_node_id,
         canonical.canonical_id_type,
         canonical.canonical_id_value,
         ranked.canonical_rank = 1 as is_canonical
     from ranked
     inner join canonical
         on ranked.component_id = canonical.component_id
+    inner join person_ids
+        on ranked.component_id = person_ids.component_id
 
 )
 
