@@ -3,20 +3,29 @@
     incremental_strategy='append',
     on_schema_change='append_new_columns',
     full_refresh=false,
-    pre_hook="{{ idstitch.cc_create_rounds_table_sql(idstitch.cc_rounds_relation(ref('int_idstitch__identifiers_clustered'))) }}",
-    post_hook="{{ idstitch.cc_drop_published_rounds(ref('int_idstitch__identifiers_clustered')) }}"
+    pre_hook=[
+        "{{ idstitch.cc_create_rounds_table_sql(idstitch.cc_rounds_relation(ref('int_idstitch__identifiers_clustered'))) }}",
+        "{{ idstitch.cc_create_rounds_table_sql(idstitch.cc_rounds_relation(ref('int_idstitch__identifier_origins'))) }}"
+    ],
+    post_hook=[
+        "{{ idstitch.cc_drop_published_rounds(ref('int_idstitch__identifiers_clustered')) }}",
+        "{{ idstitch.cc_drop_published_rounds(ref('int_idstitch__identifier_origins')) }}"
+    ]
 ) }}
-{#- The components step's rounds, appended every build and never rebuilt (full_refresh
+{#- The components steps' rounds, appended every build and never rebuilt (full_refresh
     off): the idstitch_components materialization leaves its build's records beside
-    int_idstitch__identifiers_clustered (macros/graph/components_rounds_log.sql); this model appends
-    the ones not yet published and drops them. The pre-hook creates that relation empty
-    when it is missing (a selection without the components model). -#}
+    each of its models, int_idstitch__identifiers_clustered (the persons) and
+    int_idstitch__identifier_origins (macros/graph/components_rounds_log.sql); this
+    model appends the ones not yet published and drops them. The pre-hooks create those
+    relations empty when missing (a selection without a components model). -#}
 
 with
 
 recorded as (
 
     select * from {{ idstitch.cc_rounds_relation(ref('int_idstitch__identifiers_clustered')) }}
+    union all
+    select * from {{ idstitch.cc_rounds_relation(ref('int_idstitch__identifier_origins')) }}
 
 ),
 
@@ -43,6 +52,7 @@ final as (
             from {{ this }} as published
             where
                 published.invocation_id = recorded.invocation_id
+                and published.model_name = recorded.model_name
                 and published.round_number = recorded.round_number
         )
     {%- endif %}

@@ -1,0 +1,49 @@
+{#- Every identify, track and page event once (deduplicated by message id) with the
+    person it belongs to now, so "who viewed the pricing page" is one join of the raw
+    pages table on event_id. person_id is null when the event carried no usable
+    identifier (counted in idstitch_data_quality). Events of forgotten persons are left
+    out. No identifier values: nothing here needs protecting. -#}
+
+with
+
+events as (
+
+    select * from {{ ref('int_idstitch__events_deduplicated') }}
+
+),
+
+attributed as (
+
+    select * from {{ ref('int_idstitch__events_attributed') }}
+
+),
+
+suppressed as (
+
+    select * from {{ ref('int_idstitch__events_suppressed') }}
+
+),
+
+final as (
+
+    select
+        {{ idstitch.event_table_name('events.event_type') }} as event_table,
+        events.event_id,
+        attributed.person_id,
+        events.event_at as {{ idstitch.quote_identifier('timestamp') }},
+        events.received_at
+    from events
+    left join attributed
+        on
+            events.event_type = attributed.event_type
+            and events.event_key = attributed.event_key
+    where not exists (
+        select 1 from suppressed
+        where
+            suppressed.event_type = events.event_type
+            and suppressed.event_key = events.event_key
+    )
+
+)
+
+select * from final
