@@ -21,7 +21,7 @@ import hashlib
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +36,7 @@ from dbt_harness import (
     write_raw_tables,
 )
 from graph_scenarios import SCENARIO_NAMES, build_scenarios
+from oracle_replay import MERGE_COLUMNS, Identifier, MergeRow
 from scenario_builder import BASE_TIME, TABLES, Scenario
 
 # --------------------------------------------------------------------------- comparison
@@ -50,6 +51,7 @@ class Batch:
     user_identifiers: list[dict[str, Any]]
     users: list[dict[str, Any]]
     identifies: list[dict[str, Any]]
+    person_merges: list[dict[str, Any]]
 
     def __repr__(self) -> str:
         return f"Batch(ok={self.run.ok}, user_identifiers={len(self.user_identifiers)} rows)"
@@ -79,11 +81,12 @@ def batch(tmp_path_factory: pytest.TempPathFactory) -> Batch:
         user_identifiers=_safe_read(run, "user_identifiers"),
         users=_safe_read(run, "users"),
         identifies=_safe_read(run, "identifies"),
+        person_merges=_safe_read(run, "person_merges"),
     )
 
 
-def identifier_rows(rows: list[dict[str, Any]]) -> dict[oracle.Identifier, tuple[Any, ...]]:
-    out: dict[oracle.Identifier, tuple[Any, ...]] = {}
+def identifier_rows(rows: list[dict[str, Any]]) -> dict[Identifier, tuple[Any, ...]]:
+    out: dict[Identifier, tuple[Any, ...]] = {}
     for row in rows:
         key = (row["identifier_type"], row["identifier_value"])
         assert key not in out, f"user_identifiers has {key} twice"
@@ -97,6 +100,19 @@ def user_rows(rows: list[dict[str, Any]]) -> dict[str, tuple[Any, ...]]:
         assert row["person_id"] not in out, f"users has person {row['person_id']} twice"
         out[row["person_id"]] = tuple(row[c] for c in oracle.USER_COLUMNS)
     return out
+
+
+def merge_rows(rows: list[dict[str, Any]]) -> dict[str, tuple[Any, ...]]:
+    out: dict[str, tuple[Any, ...]] = {}
+    for row in rows:
+        key = row["retired_person_id"]
+        assert key not in out, f"person_merges has retired_person_id {key} twice"
+        out[key] = tuple(row[c] for c in MERGE_COLUMNS)
+    return out
+
+
+def expected_merges(expected: oracle.Resolution) -> dict[str, tuple[Any, ...]]:
+    return {key: tuple(getattr(m, c) for c in MERGE_COLUMNS) for key, m in expected.merges.items()}
 
 
 def diff(expected: dict[Any, Any], actual: dict[Any, Any], columns: tuple[str, ...]) -> str:
@@ -123,13 +139,11 @@ def diff(expected: dict[Any, Any], actual: dict[Any, Any], columns: tuple[str, .
     return "\n".join(lines)
 
 
-def partition_diff(
-    expected: dict[oracle.Identifier, str], actual: dict[oracle.Identifier, str]
-) -> str:
+def partition_diff(expected: dict[Identifier, str], actual: dict[Identifier, str]) -> str:
     """The smallest expected group that the output does not reproduce exactly."""
 
-    def groups(mapping: dict[oracle.Identifier, str]) -> dict[str, frozenset[oracle.Identifier]]:
-        out: dict[str, set[oracle.Identifier]] = defaultdict(set)
+    def groups(mapping: dict[Identifier, str]) -> dict[str, frozenset[Identifier]]:
+        out: dict[str, set[Identifier]] = defaultdict(set)
         for ident, pid in mapping.items():
             out[pid].add(ident)
         return {pid: frozenset(g) for pid, g in out.items()}
@@ -148,16 +162,16 @@ def partition_diff(
     )
 
 
-def scenario_identifiers(b: Batch, name: str) -> set[oracle.Identifier]:
+def scenario_identifiers(b: Batch, name: str) -> set[Identifier]:
     event_ids = b.scenarios[name].event_ids
-    found: set[oracle.Identifier] = set()
+    found: set[Identifier] = set()
     for (_, event_id), ids in b.expected.event_identifiers.items():
         if event_id in event_ids:
             found |= ids
     return found
 
 
-def compare(b: Batch, idents: set[oracle.Identifier]) -> list[str]:
+def compare(b: Batch, idents: set[Identifier]) -> list[str]:
     """Differences between output and oracle over `idents` and their persons."""
     expected_ui = b.expected.user_identifiers
     actual_ui = identifier_rows(b.user_identifiers)
@@ -195,6 +209,17 @@ def compare(b: Batch, idents: set[oracle.Identifier]) -> list[str]:
     text = diff(exp_users, act_users, oracle.USER_COLUMNS)
     if text:
         problems.append("USERS: " + text)
+    # person_merges rows of the persons touched (a row pointing elsewhere is compared too)
+    person_col = MERGE_COLUMNS.index("person_id")
+    exp_merges = {k: r for k, r in expected_merges(b.expected).items() if r[person_col] in persons}
+    act_merges = {
+        k: r
+        for k, r in merge_rows(b.person_merges).items()
+        if r[person_col] in persons or k in exp_merges
+    }
+    text = diff(exp_merges, act_merges, MERGE_COLUMNS)
+    if text:
+        problems.append("PERSON_MERGES: " + text)
     return problems
 
 
@@ -224,9 +249,9 @@ def test_scenarios_are_isolated(batch: Batch) -> None:
 
 def test_scenario_shapes(batch: Batch) -> None:
     """The scenarios really have the shapes they are named after (guards the builder)."""
-    sizes = {}
+    sizes: dict[str, list[int]] = {}
     for name in SCENARIO_NAMES:
-        groups = defaultdict(int)
+        groups: dict[str, int] = defaultdict(int)
         for ident in scenario_identifiers(batch, name):
             groups[batch.expected.user_identifiers[ident].person_id] += 1
         sizes[name] = sorted(groups.values(), reverse=True)
@@ -238,6 +263,29 @@ def test_scenario_shapes(batch: Batch) -> None:
     assert sizes["giant_and_singletons"][0] >= 15000
     assert sum(1 for s in sizes["giant_and_singletons"] if s == 1) >= 4000
     assert sum(1 for s in sizes["tiny_1"] if s <= 6) > 500
+
+
+def test_merge_scenarios_merge(batch: Batch) -> None:
+    """The merge-heavy scenarios give the merges they are built for (guards the builder)."""
+    rows: dict[str, list[MergeRow]] = defaultdict(list)
+    for m in batch.expected.merges.values():
+        for name in ("devices", "merge_chains", "same_received", "three_way", "reverse_received"):
+            if m.event_id in batch.scenarios[name].event_ids:
+                rows[name].append(m)
+    assert len(rows["devices"]) >= 500
+    assert len(rows["merge_chains"]) >= 500
+    assert len(rows["reverse_received"]) >= 50
+    same = rows["same_received"]
+    assert len(same) >= 100
+    assert sum(m.merged_at is None for m in same) >= 10
+    at_once: dict[datetime | None, set[str]] = defaultdict(set)
+    for m in same:
+        at_once[m.merged_at].add(m.event_id)
+    assert sum(len(events) >= 2 for at, events in at_once.items() if at is not None) >= 10
+    per_event: dict[str, int] = defaultdict(int)
+    for m in rows["three_way"]:
+        per_event[m.event_id] += 1
+    assert sum(n >= 2 for n in per_event.values()) >= 150
 
 
 def test_full_outputs_match(batch: Batch) -> None:
@@ -253,6 +301,7 @@ def test_full_outputs_match(batch: Batch) -> None:
     problems = [
         diff(exp_ui, identifier_rows(batch.user_identifiers), oracle.USER_IDENTIFIER_COLUMNS),
         diff(exp_users, user_rows(batch.users), oracle.USER_COLUMNS),
+        diff(expected_merges(batch.expected), merge_rows(batch.person_merges), MERGE_COLUMNS),
     ]
     problems = [p for p in problems if p]
     assert not problems, "\n".join(problems)
@@ -280,7 +329,8 @@ def test_identifies_output_person_ids(batch: Batch) -> None:
 
 
 def test_comparison_detects_a_wrong_row(batch: Batch) -> None:
-    """The checks above can fail: one moved identifier and one changed count are reported."""
+    """The checks above can fail: a moved identifier, a changed count and a merge row that
+    points at an intermediate person are reported."""
     assert batch.user_identifiers and batch.users, "no output to perturb (build failed)"
     name = "er_sparse_1"
     idents = scenario_identifiers(batch, name)
@@ -294,14 +344,14 @@ def test_comparison_detects_a_wrong_row(batch: Batch) -> None:
         if (r["identifier_type"], r["identifier_value"]) in idents and sizes[r["person_id"]] > 1
     )
     victim["person_id"] = "0" * 32
-    perturbed = dataclasses.replace(batch, user_identifiers=ui, identifies=[])
+    perturbed = dataclasses.replace(batch, user_identifiers=ui, identifies=[], person_merges=[])
     problems = compare(perturbed, idents)
     assert any(p.startswith("PARTITION") for p in problems), problems
     users = [dict(r) for r in batch.users]
     pid = batch.expected.user_identifiers[next(iter(idents))].person_id
     touched = next((u for u in users if u["person_id"] == pid), users[0])
     touched["track_count"] += 1
-    perturbed = dataclasses.replace(batch, users=users, identifies=[])
+    perturbed = dataclasses.replace(batch, users=users, identifies=[], person_merges=[])
     assert any(
         p.startswith("USERS")
         for p in compare(
@@ -314,6 +364,13 @@ def test_comparison_detects_a_wrong_row(batch: Batch) -> None:
             },
         )
     )
+    merges = [dict(r) for r in batch.person_merges]
+    chain_ids = batch.scenarios["merge_chains"].event_ids
+    moved = next(r for r in merges if r["event_id"] in chain_ids)
+    moved["person_id"] = moved["retired_person_id"]
+    perturbed = dataclasses.replace(batch, person_merges=merges)
+    problems = compare(perturbed, scenario_identifiers(batch, "merge_chains"))
+    assert [p for p in problems if p.startswith("PERSON_MERGES")] == problems != [], problems
 
 
 # --------------------------------------------------------------------------- small builds
@@ -355,7 +412,9 @@ def test_missing_optional_columns_are_null(tmp_path: Path) -> None:
     assert not problems, "\n".join(problems)
 
 
-def _structured_tracks(event_id: Callable[[int, int], str], anon: Callable[[int, int], str]):
+def _structured_tracks(
+    event_id: Callable[[int, int], str], anon: Callable[[int, int], str]
+) -> dict[str, list[dict[str, Any]]]:
     t = BASE_TIME
     return {
         # every trait column the rules read is present, so only the values matter here
@@ -423,6 +482,7 @@ def compare_all(expected: oracle.Resolution, run: DbtRun) -> list[str]:
     problems = [
         diff(exp_ui, identifier_rows(run.read("user_identifiers")), oracle.USER_IDENTIFIER_COLUMNS),
         diff(exp_users, user_rows(run.read("users")), oracle.USER_COLUMNS),
+        diff(expected_merges(expected), merge_rows(run.read("person_merges")), MERGE_COLUMNS),
     ]
     return [p for p in problems if p]
 
@@ -466,5 +526,11 @@ def test_fast_and_portable_components_paths_build_the_same_tables(
     assert "create or replace temp table" not in portable_log
     fast_logs = list(batch.run.db_path.parent.glob("logs/dbt.log"))
     assert fast_logs and "create or replace temp table" in fast_logs[0].read_text(errors="replace")
-    for table in ("int_idstitch__identifiers_clustered", "user_identifiers", "users", "identifies"):
+    for table in (
+        "int_idstitch__identifiers_clustered",
+        "user_identifiers",
+        "users",
+        "identifies",
+        "person_merges",
+    ):
         assert _sorted_rows(run, table) == _sorted_rows(batch.run, table), table

@@ -7,14 +7,24 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
-from scenario_builder import BASE_TIME, DEFAULT_KIND_WEIGHTS, JUNK, Node, Options, Scenario
+from scenario_builder import (
+    BASE_TIME,
+    DEFAULT_KIND_WEIGHTS,
+    JUNK,
+    TABLES,
+    Node,
+    Options,
+    Scenario,
+)
+
+MINUTE = timedelta(minutes=1)
 
 
 def erdos_renyi(rng: random.Random, n: int, m: int) -> list[tuple[int, int]]:
-    edges = set()
+    edges: set[tuple[int, int]] = set()
     while len(edges) < m:
         a, b = rng.randrange(n), rng.randrange(n)
         if a != b:
@@ -90,7 +100,7 @@ def s_chain_decreasing(s: Scenario) -> None:
     hops = 6000
     path: list[Node] = [("external_id", f"{hops - i:07d}") for i in range(hops + 1)]
     for i in range(hops):
-        row = {"user_id": s.raw(path[i]), "external_id": s.raw(path[i + 1])}
+        row: dict[str, str | None] = {"user_id": s.raw(path[i]), "external_id": s.raw(path[i + 1])}
         s.emit(row, "identifies", BASE_TIME + timedelta(minutes=hops - i))
 
 
@@ -226,6 +236,139 @@ def s_coarse_time(s: Scenario) -> None:
     s.graph(800, erdos_renyi(s.rng, 800, 500))
 
 
+# --------------------------------------------------------------------------- merge-heavy
+# Person ids come from anchors and merges from replaying the events in event order
+# (received_at, then table, then message id): these scenarios set received_at on purpose.
+
+
+def exact(
+    s: Scenario,
+    table: str,
+    suffix: str,
+    received: datetime | None,
+    ts: datetime,
+    **cols: str | None,
+) -> None:
+    """One row with the raw message id ``<prefix>:<suffix>`` (no noise, no duplicate)."""
+    event_id = f"{s.prefix}:{suffix}"
+    assert event_id not in s.event_ids, event_id
+    s.event_ids.add(event_id)
+    s.rows[table].append({"id": event_id, "timestamp": ts, "received_at": received, **cols})
+
+
+def s_devices(s: Scenario) -> None:
+    """Users with 2-12 devices each, browsing anonymously and logging in one by one over
+    time; some users are seen server-side (user_id only) before, between or after."""
+    rng, p = s.rng, s.prefix
+    for user in range(150):
+        start = BASE_TIME + timedelta(hours=4 * user)
+        uid = f"{p}:dev-user{user}"
+        devices = [f"{p}:dev{user}-{d}" for d in range(rng.randint(2, 12))]
+        for d, anon in enumerate(devices):
+            first = start + timedelta(minutes=rng.randint(0, 90))
+            for k in range(rng.randint(1, 3)):
+                s.emit({"anonymous_id": anon}, rng.choice(["pages", "tracks"]), first + k * MINUTE)
+            login = start + timedelta(minutes=100 + 10 * d)
+            cols: dict[str, str | None] = {"anonymous_id": anon, "user_id": uid}
+            table = rng.choice(["identifies", "tracks", "pages"])
+            if table == "identifies" and rng.random() < 0.5:
+                cols["email"] = f"{p}.dev{user}@example.com"
+            s.emit(cols, table, login)
+        if rng.random() < 0.4:
+            s.emit({"user_id": uid}, "tracks", start + timedelta(minutes=rng.randint(0, 200)))
+
+
+def s_merge_chains(s: Scenario) -> None:
+    """Persons P0..Pk first seen in that order, then merged from the young end: P(k-1)
+    absorbs Pk before P(k-2) absorbs P(k-1)... (and shuffled merge orders)."""
+    rng = s.rng
+    kinds = ["anonymous_id", "external_id", "email"]
+    for chain in range(220):
+        start = BASE_TIME + timedelta(hours=3 * chain)
+        size = rng.randint(3, 7)
+        persons: list[Node] = [(rng.choice(kinds), f"{chain:04d}{i}") for i in range(size)]
+        for i, node in enumerate(persons):
+            s.single(node, start + timedelta(minutes=10 * i))
+        pairs = [(i - 1, i) for i in range(size - 1, 0, -1)]
+        if chain % 3 == 2:
+            rng.shuffle(pairs)
+        for step, (older, younger) in enumerate(pairs):
+            at = start + timedelta(minutes=10 * (size + step))
+            s.link(persons[older], persons[younger], at)
+
+
+def s_same_received(s: Scenario) -> None:
+    """Bursts of events sharing ONE received_at (some null) across tables, first-seeing and
+    linking persons: only the table and the message id's bytes order them."""
+    rng, p = s.rng, s.prefix
+    alphabet = ["A", "a", "B", "b", "Z", "z", "0", "9", "10", "-", "_", "\u00e9", "\u00c9", "~"]
+    for burst in range(160):
+        received = None if burst % 10 == 9 else BASE_TIME + timedelta(hours=burst)
+        pool = {
+            "anonymous_id": [f"{p}:sr{burst}a{i}" for i in range(3)],
+            "external_id": [f"{p}:sr{burst}u{i}" for i in range(2)],
+            "email": [f"{p}.sr{burst}e{i}@example.com" for i in range(2)],
+            "zendesk_id": [f"{p}:sr{burst}z0"],
+        }
+        for i in range(rng.randint(6, 16)):
+            table = rng.choice(["identifies", "tracks", "pages"])
+            columns = ["anonymous_id", "user_id"]
+            if table == "identifies":
+                columns += ["email", "external_id", "zendesk_id"]
+            chosen = rng.sample(columns, rng.randint(1, min(3, len(columns))))
+            cols: dict[str, str | None] = {}
+            for col in chosen:
+                kind = rng.choice(["external_id", "email"]) if col == "user_id" else col
+                cols[col] = rng.choice(pool[kind])
+            key = "".join(rng.choice(alphabet) for _ in range(rng.randint(1, 3)))
+            # timestamps against the order: they must not matter
+            ts = BASE_TIME + timedelta(hours=burst, minutes=-i)
+            at = received if rng.random() < 0.9 else None
+            exact(s, table, f"sr{burst:03d}:{key}#{i}", at, ts, **cols)
+
+
+def s_three_way(s: Scenario) -> None:
+    """One identify linking 3 to 5 persons at once (first seen in random order), sometimes
+    with two identifiers of one person and a new identifier that belongs to neither."""
+    rng, p = s.rng, s.prefix
+    columns = ["anonymous_id", "user_id", "email", "phone", "zendesk_id"]
+    for group in range(220):
+        start = BASE_TIME + timedelta(hours=2 * group)
+        size = rng.randint(3, 5)
+        values = {
+            "anonymous_id": f"{p}:tw{group}a",
+            "user_id": f"{p}:tw{group}u",
+            "email": f"{p}.tw{group}@example.com",
+            "phone": f"8{s.number:03d}{group:06d}",
+            "zendesk_id": f"{p}:tw{group}z",
+        }
+        used = rng.sample(columns, size)
+        order = list(range(size))
+        rng.shuffle(order)
+        for i, col in enumerate(used):
+            at = start + timedelta(minutes=5 * order[i])
+            # every person also has a stripe id, linked in its first event
+            stripe = f"{p}:tw{group}s{i}"
+            s.emit({col: values[col], "stripe_customer_id": stripe}, "identifies", at)
+        linking: dict[str, str | None] = {col: values[col] for col in used}
+        if rng.random() < 0.5:
+            linking["stripe_customer_id"] = f"{p}:tw{group}s{rng.randrange(size)}"
+        if rng.random() < 0.5:
+            linking["external_id"] = f"{p}:tw{group}new"
+        s.emit(linking, "identifies", start + timedelta(minutes=40))
+
+
+def s_reverse_received(s: Scenario) -> None:
+    """A random graph whose events are received in the reverse order of their timestamps
+    (pairs of them at the same instant)."""
+    s.graph(600, erdos_renyi(s.rng, 600, 420))
+    rows = [row for table in TABLES for row in s.rows[table]]
+    rows.sort(key=lambda row: (row["timestamp"], row["id"]))
+    end = BASE_TIME + timedelta(days=40)
+    for rank, row in enumerate(rows):
+        row["received_at"] = end - timedelta(seconds=30 * (rank // 2))
+
+
 SCENARIOS: list[tuple[str, Callable[[Scenario], None], Options]] = [
     ("er_sparse_1", s_random("er_sparse", 1), Options()),
     ("er_sparse_2", s_random("er_sparse", 2), Options(hyper_rate=0.3)),
@@ -248,6 +391,11 @@ SCENARIOS: list[tuple[str, Callable[[Scenario], None], Options]] = [
     ("duplicates", s_duplicates, Options()),
     ("camel", s_camel, Options()),
     ("coarse_time", s_coarse_time, Options()),
+    ("devices", s_devices, Options()),
+    ("merge_chains", s_merge_chains, Options(junk_rate=0.05)),
+    ("same_received", s_same_received, Options()),
+    ("three_way", s_three_way, Options(junk_rate=0.0)),
+    ("reverse_received", s_reverse_received, Options(dup_rate=0.0, hyper_rate=0.2)),
 ]
 SCENARIO_NAMES = [name for name, _, _ in SCENARIOS]
 

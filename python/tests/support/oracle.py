@@ -30,12 +30,14 @@ Rules (the contract):
 * All identifiers of one event are linked; persons are the connected components.
 * Canonical identifier: highest precedence type (external_id > email > phone > other
   ``*_id`` types alphabetically > anonymous_id), then earliest first_seen_at, then the
-  smallest value; person_id = md5 hex of ``type:value``.
+  smallest value.
+* person_id = md5 hex of ``type:value`` of the anchor (the identifier whose first event
+  comes first in event order), and the ``person_merges`` rows: oracle_replay.py replays
+  the events in event order.
 """
 
 from __future__ import annotations
 
-import hashlib
 import re
 import unicodedata
 from collections import defaultdict
@@ -44,6 +46,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from oracle_replay import EventKey, Identifier, MergeRow, UnionFind, precedence_key, replay
+from oracle_replay import person_id_of as person_id_of  # re-exported for the tests
 from oracle_text import ASCII_SPACE, read_row_times, trim
 
 TABLES = ("identifies", "tracks", "pages")
@@ -54,10 +58,6 @@ NON_IDENTIFIER_PREFIXES = ("context_", "company_")
 # *_id columns that are not "other" identifier types (handled separately or not identifiers).
 RESERVED_ID_COLUMNS = frozenset(["id", "anonymous_id", "user_id", "external_id"])
 PHONE_STRIP = frozenset(" +-.()")
-FIXED_PRECEDENCE = {"external_id": 0, "email": 1, "phone": 2}
-
-Identifier = tuple[str, str]  # (identifier_type, identifier_value)
-EventKey = tuple[str, str]  # (table, id)
 
 
 # --------------------------------------------------------------------------- names
@@ -200,54 +200,7 @@ def deduplicate(rows: Iterable[Mapping[str, Any]]) -> dict[str, dict[str, Any]]:
     return kept
 
 
-# --------------------------------------------------------------------------- union-find
-
-
-class UnionFind:
-    """Disjoint sets over 0..n-1: iterative path compression + union by size."""
-
-    def __init__(self) -> None:
-        self.parent: list[int] = []
-        self.size: list[int] = []
-
-    def add(self) -> int:
-        self.parent.append(len(self.parent))
-        self.size.append(1)
-        return len(self.parent) - 1
-
-    def find(self, x: int) -> int:
-        root = x
-        while self.parent[root] != root:
-            root = self.parent[root]
-        while self.parent[x] != root:
-            self.parent[x], x = root, self.parent[x]
-        return root
-
-    def union(self, a: int, b: int) -> int:
-        ra, rb = self.find(a), self.find(b)
-        if ra == rb:
-            return ra
-        if self.size[ra] < self.size[rb]:
-            ra, rb = rb, ra
-        self.parent[rb] = ra
-        self.size[ra] += self.size[rb]
-        return ra
-
-
 # --------------------------------------------------------------------------- resolution
-
-
-def precedence_key(identifier_type: str) -> tuple[int, str]:
-    """Sort key: smaller is higher precedence."""
-    if identifier_type in FIXED_PRECEDENCE:
-        return (FIXED_PRECEDENCE[identifier_type], "")
-    if identifier_type == "anonymous_id":
-        return (4, "")
-    return (3, identifier_type)
-
-
-def person_id_of(identifier: Identifier) -> str:
-    return hashlib.md5(f"{identifier[0]}:{identifier[1]}".encode()).hexdigest()
 
 
 def _min(values: Iterable[datetime | None]) -> datetime | None:
@@ -300,6 +253,8 @@ class Resolution:
     # event -> person_id (None when the event has no identifier)
     event_person: dict[EventKey, str | None]
     events: dict[EventKey, dict[str, Any]] = field(default_factory=dict)
+    # retired_person_id -> its person_merges row (oracle_replay.py)
+    merges: dict[str, MergeRow] = field(default_factory=dict)
 
     def partition(self) -> set[frozenset[Identifier]]:
         groups: dict[str, set[Identifier]] = defaultdict(set)
@@ -343,6 +298,7 @@ def resolve(tables: Mapping[str, Iterable[Mapping[str, Any]]]) -> Resolution:
 
     stats = {ident: (_min(times), _max(times), len(times)) for ident, times in seen_at.items()}
 
+    replayed = replay(event_ids, {key: cols.get("received_at") for key, cols in events.items()})
     user_identifiers: dict[Identifier, IdentifierRow] = {}
     users: dict[str, UserRow] = {}
     person_of: dict[Identifier, str] = {}
@@ -357,7 +313,8 @@ def resolve(tables: Mapping[str, Iterable[Mapping[str, Any]]]) -> Resolution:
                 ident[1].encode("utf-8"),
             ),
         )
-        pid = person_id_of(canonical)
+        pid = replayed.person_of[canonical]
+        assert {replayed.person_of[i] for i in comp} == {pid}, "replay and components disagree"
         canonical_of[pid] = canonical
         for ident in comp:
             first, last, count = stats[ident]
@@ -406,4 +363,4 @@ def resolve(tables: Mapping[str, Iterable[Mapping[str, Any]]]) -> Resolution:
             page_count=counts[pid]["pages"],
         )
 
-    return Resolution(user_identifiers, users, event_ids, event_person, events)
+    return Resolution(user_identifiers, users, event_ids, event_person, events, replayed.merges)
