@@ -15,6 +15,7 @@
         'idstitch_blocked_values': 'list of strings',
         'idstitch_non_identifier_prefixes': 'list of strings',
         'idstitch_passthrough_traits': 'list of strings',
+        'idstitch_lookback_hours': 'positive integer',
         'idstitch_max_rounds': 'positive integer',
         'idstitch_components_portable': 'boolean',
         'idstitch_encrypt': 'boolean (or the text true/false/1/0/yes/no)',

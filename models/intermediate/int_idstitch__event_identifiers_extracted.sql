@@ -1,21 +1,39 @@
-{{ config(tags=['idstitch_plain_text']) }}
+{{ config(
+    materialized=idstitch.persisted_materialization(),
+    incremental_strategy='append',
+    on_schema_change='fail',
+    tags=['idstitch_plain_text'],
+    pre_hook="{{ idstitch.clear_for_rebuild(idstitch.events_written_since_condition()) }}"
+) }}
 {#- One row per (event, candidate identifier value): which column it came from, its
     type and 64-bit node id (values: int_idstitch__identifier_values_normalised), or why it is no
     identifier (rejection_reason; rejected rows keep the raw value so they can be
-    counted and shown). Integers and short codes only: it is the widest table. -#}
+    counted and shown), and its event's loaded_at. Integers and short codes only: it is
+    the widest table. Persisted: a scoped build (macros/package/incremental_builds.sql)
+    extracts the events written since the last one, after deleting the rows of their
+    earlier copies (int_idstitch__nodes_superseded has read them first). -#}
 {%- set traits = idstitch.identifier_trait_columns() -%}
+{%- set scoped = idstitch.scoped_build() -%}
+
+-- depends_on: {{ ref('int_idstitch__nodes_superseded') }}
 
 with
 
 events as (
 
     select * from {{ ref('int_idstitch__events_deduplicated') }}
+    {%- if scoped %}
+    where loaded_at > {{ idstitch.newest_loaded_at(this) }}
+    {%- endif %}
 
 ),
 
 identifies as (
 
     select * from {{ ref('int_idstitch__identifies_deduplicated') }}
+    {%- if scoped %}
+    where event_id in (select event_id from events where event_type = 'identify')
+    {%- endif %}
 
 ),
 
@@ -31,6 +49,7 @@ candidates as (
         event_type,
         event_key,
         event_at,
+        loaded_at,
         'anonymous_id' as source_column,
         anonymous_id as raw_value
     from events
@@ -42,6 +61,7 @@ candidates as (
         event_type,
         event_key,
         event_at,
+        loaded_at,
         'user_id' as source_column,
         user_id as raw_value
     from events
@@ -57,6 +77,7 @@ candidates as (
         'identify' as event_type,
         {{ idstitch.event_key("'identify'", 'event_id') }} as event_key,
         event_at,
+        loaded_at,
         '{{ trait }}' as source_column,
         cast({{ idstitch.quote_identifier(trait) }} as {{ dbt.type_string() }}) as raw_value
     from identifies
@@ -77,7 +98,8 @@ final as (
         dictionary.identifier_type,
         dictionary.node_id,
         dictionary.rejection_reason,
-        case when dictionary.rejection_reason is not null then candidates.raw_value end as rejected_value
+        case when dictionary.rejection_reason is not null then candidates.raw_value end as rejected_value,
+        candidates.loaded_at
     from candidates
     inner join dictionary
         on

@@ -1,6 +1,10 @@
 {{ config(materialized='view', tags=['idstitch_plain_text']) }}
 {#- The identifiers the graph is built from: accepted values only, and nothing
-    from an event of a forgotten person (int_idstitch__events_suppressed). -#}
+    from an event of a forgotten person (int_idstitch__events_suppressed). In a scoped
+    build only the events of the scope (int_idstitch__scope_events): every step from
+    here to the persons recomputes just them. -#}
+
+-- depends_on: {{ ref('int_idstitch__scope_events') }}
 
 with
 
@@ -28,6 +32,7 @@ kept as (
     from event_identifiers
     where
         event_identifiers.rejection_reason is null
+        and {{ idstitch.in_scope(event_key_expr='event_identifiers.event_key') }}
         and not exists (
             select 1 from suppressed
             where

@@ -1,40 +1,45 @@
-{{ config(tags=['idstitch_plain_text']) }}
+{{ config(
+    materialized=idstitch.persisted_materialization(),
+    incremental_strategy='append',
+    on_schema_change='fail',
+    tags=['idstitch_plain_text'],
+    pre_hook="{{ idstitch.clear_for_rebuild() }}"
+) }}
 {#- The identifier dictionary: every distinct raw value of every identifier column,
     normalised, typed, hashed to its node id or rejected, once. Events repeat the
     same anonymous and user ids many times over, so doing this per distinct value
-    instead of per event is most of the speed of the pipeline. Built from the staged
-    tables (duplicates included: a value seen only in a duplicate message is
-    harmless here, events are joined to it later). -#}
+    instead of per event is most of the speed of the pipeline. Built from the
+    deduplicated events; persisted: a scoped build (macros/package/incremental_builds.sql)
+    adds the values of the events written since the last one that it does not hold. -#}
 {%- set traits = idstitch.identifier_trait_columns() -%}
+{%- set scoped = idstitch.scoped_build() -%}
 
 with
 
 identifies as (
 
-    select * from {{ ref('stg_idstitch__identifies') }}
+    select * from {{ ref('int_idstitch__identifies_deduplicated') }}
+    {%- if scoped %}
+    where loaded_at > {{ idstitch.newest_loaded_at(this) }}
+    {%- endif %}
 
 ),
 
-tracks as (
+events as (
 
-    select * from {{ ref('stg_idstitch__tracks') }}
-
-),
-
-pages as (
-
-    select * from {{ ref('stg_idstitch__pages') }}
+    select * from {{ ref('int_idstitch__events_deduplicated') }}
+    {%- if scoped %}
+    where loaded_at > {{ idstitch.newest_loaded_at(this) }}
+    {%- endif %}
 
 ),
 
 raw_values as (
 
-    {%- for table in ['identifies', 'tracks', 'pages'] %}
     {%- for column in ['anonymous_id', 'user_id'] %}
-    select '{{ column }}' as source_column, {{ column }} as raw_value from {{ table }}
+    select '{{ column }}' as source_column, {{ column }} as raw_value from events
     where {{ column }} is not null
     union all
-    {%- endfor %}
     {%- endfor %}
     {%- for trait in traits %}
     select
@@ -58,6 +63,12 @@ distinct_values as (
         source_column,
         raw_value
     from raw_values
+    {%- if scoped %}
+    where not exists (
+        select 1 from {{ this }} as known
+        where known.source_column = raw_values.source_column and known.raw_value = raw_values.raw_value
+    )
+    {%- endif %}
     group by source_column, raw_value
 
 ),
@@ -103,7 +114,8 @@ final as (
             when rejection_reason is null
                 then {{ idstitch.node_id('identifier_type', 'normalised_value') }}
         end as node_id,
-        rejection_reason
+        rejection_reason,
+        {{ idstitch.loaded_at() }} as loaded_at
     from classified
 
 )

@@ -1,9 +1,21 @@
-{{ config(tags=['idstitch_plain_text']) }}
+{{ config(
+    materialized=idstitch.persisted_materialization(),
+    incremental_strategy='append',
+    on_schema_change='fail',
+    tags=['idstitch_plain_text'],
+    pre_hook="{{ idstitch.clear_for_rebuild('node_id in (select node_id from ' ~ ref('int_idstitch__scope_nodes') ~ ')') }}"
+) }}
 {#- Every identifier with its person: person_id is the md5 of 'type:value' of the
     component's anchor, its identifier of smallest anchor_rank (macros/identifiers/
     anchor.sql; keyed with encryption on: macros/privacy/keyed_ids.sql), so it stays
     when the person gains identifiers; the canonical identifier, which names the person,
-    is the first in canonical_order (macros/identifiers/precedence.sql). -#}
+    is the first in canonical_order (macros/identifiers/precedence.sql). Persisted: a
+    scoped build (macros/package/incremental_builds.sql) replaces the rows of its scope
+    (int_idstitch__scope_nodes), and events_loaded_through says up to which extracted
+    events the persons are resolved. anchor_rank is only comparable within one build:
+    read it for the scope's rows only. -#}
+
+-- depends_on: {{ ref('int_idstitch__scope_nodes') }}
 
 with
 
@@ -91,7 +103,9 @@ resolved as (
         person_ids.anchor_node_id,
         canonical.canonical_id_type,
         canonical.canonical_id_value,
-        ranked.canonical_rank = 1 as is_canonical
+        ranked.canonical_rank = 1 as is_canonical,
+        (select max(extracted.loaded_at) from {{ ref('int_idstitch__event_identifiers_extracted') }} as extracted)
+            as events_loaded_through
     from ranked
     inner join canonical
         on ranked.component_id = canonical.component_id

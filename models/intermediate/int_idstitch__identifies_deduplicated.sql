@@ -1,18 +1,63 @@
-{{ config(tags=['idstitch_plain_text']) }}
-{#- One row per identify message id (see macro deduplicate_events for the rule). -#}
+{{ config(
+    materialized=idstitch.persisted_materialization(),
+    incremental_strategy='delete+insert',
+    unique_key='event_id',
+    on_schema_change='fail',
+    tags=['idstitch_plain_text'],
+    pre_hook="{{ idstitch.clear_for_rebuild() }}"
+) }}
+{#- One row per identify message id (see macro deduplicate_events for the rule), with
+    loaded_at, when the build that wrote it started. Persisted: a scoped build
+    (macros/package/incremental_builds.sql) reads the rows received since the last one
+    and writes a message id only when it is new or its new copy wins over the kept one. -#}
+{%- set columns = idstitch.staged_identifies_columns() -%}
+{%- set quoted = [] -%}
+{%- for name in columns -%}
+    {%- do quoted.append(idstitch.quote_identifier(name)) -%}
+{%- endfor %}
 
 with
 
 identifies as (
 
     select * from {{ ref('stg_idstitch__identifies') }}
+    where {{ idstitch.received_since(this) }}
+
+),
+
+candidates as (
+
+    select
+        {{ quoted | join(', ') }},
+        has_unreadable_timestamp,
+        0 as stored_copy
+    from identifies
+    {%- if idstitch.scoped_build() %}
+    union all
+    select
+        {{ quoted | join(', ') }},
+        false as has_unreadable_timestamp,
+        1 as stored_copy
+    from {{ this }}
+    where event_id in (select event_id from identifies)
+    {%- endif %}
 
 ),
 
 deduplicated as (
 
-    {{ idstitch.deduplicate_events('identifies', idstitch.staged_identifies_columns()) }}
+    {{ idstitch.deduplicate_events('candidates', columns, 'stored_copy') }}
+
+),
+
+final as (
+
+    select
+        {{ quoted | join(', ') }},
+        {{ idstitch.loaded_at() }} as loaded_at
+    from deduplicated
+    where stored_copy = 0
 
 )
 
-select * from deduplicated
+select * from final

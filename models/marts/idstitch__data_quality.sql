@@ -24,9 +24,11 @@ pages as (
 
 ),
 
-anchors as (
+published_events as (
 
-    select * from {{ ref('int_idstitch__events_anchored') }}
+    {#- every kept event with its person (null without identifier); not the graph's
+        own tables, which a scoped build fills for its scope only #}
+    select * from {{ ref('idstitch__events') }}
 
 ),
 
@@ -107,11 +109,10 @@ suppressed_events as (
 anchored_events as (
 
     select
-        {{ idstitch.event_table_name('event_type') }}
-            as table_name,
-        count(*) as anchored_count
-    from anchors
-    group by event_type
+        event_table as table_name,
+        count(person_id) as anchored_count
+    from published_events
+    group by event_table
 
 ),
 

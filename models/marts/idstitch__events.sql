@@ -1,14 +1,23 @@
+{{ config(
+    materialized=idstitch.persisted_materialization(),
+    incremental_strategy='append',
+    on_schema_change='fail',
+    pre_hook="{{ idstitch.clear_for_rebuild(idstitch.scope_events_condition('event_id', table_column='event_table')) }}"
+) }}
 {#- Every identify, track and page event once (deduplicated by message id) with the
     person it belongs to now, so "who viewed the pricing page" is one join of the raw
     pages table on event_id. person_id is null when the event carried no usable
     identifier (counted in idstitch_data_quality). Events of forgotten persons are left
     out. No identifier values: nothing here needs protecting. -#}
 
+-- depends_on: {{ ref('int_idstitch__scope_events') }}
+
 with
 
 events as (
 
     select * from {{ ref('int_idstitch__events_deduplicated') }}
+    where {{ idstitch.in_scope(event_key_expr='event_key') }}
 
 ),
 

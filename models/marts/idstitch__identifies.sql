@@ -1,8 +1,16 @@
+{{ config(
+    materialized=idstitch.persisted_materialization(),
+    incremental_strategy='append',
+    on_schema_change='fail',
+    pre_hook="{{ idstitch.clear_for_rebuild(idstitch.scope_events_condition('id', 'identify')) }}"
+) }}
 {#- Every identify call once (deduplicated by message id), with its person, its
     normalised identifiers and every trait column. With encryption on, user_id,
     external_id, email, phone and every trait are ciphertext bound to the person and
     the column (idstitch.protect). Calls of forgotten persons are left out. -#}
 {%- set identifier_traits = idstitch.identifier_trait_columns() -%}
+
+-- depends_on: {{ ref('int_idstitch__scope_events') }}
 
 with
 
@@ -12,6 +20,7 @@ identifies as (
         *,
         {{ idstitch.event_key("'identify'", 'event_id') }} as event_key
     from {{ ref('int_idstitch__identifies_deduplicated') }}
+    where {{ idstitch.in_scope(event_key_expr=idstitch.event_key("'identify'", 'event_id')) }}
 
 ),
 

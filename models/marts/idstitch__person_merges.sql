@@ -1,9 +1,17 @@
+{{ config(
+    materialized=idstitch.persisted_materialization(),
+    incremental_strategy='append',
+    on_schema_change='fail',
+    pre_hook="{{ idstitch.clear_for_rebuild(idstitch.previous_persons_condition()) }}"
+) }}
 {#- One row per retired person id (docs/contract.md, "Persons"): replaying the events
     in event order, an event whose earlier-seen identifiers were in two persons or
     more merges them; the person whose anchor comes first survives, every other id is
     retired. int_idstitch__link_groups says which person held each origin just before
     each linking event; person_id is the id the retired person belongs to now. With
     encryption on, identifier values are protected as in user_identifiers. -#}
+
+-- depends_on: {{ ref('int_idstitch__scope_nodes') }}
 
 with
 
@@ -29,6 +37,7 @@ link_groups as (
 resolved as (
 
     select * from {{ ref('int_idstitch__identifiers_resolved') }}
+    where {{ idstitch.in_scope(node_id_expr='node_id') }}
 
 ),
 

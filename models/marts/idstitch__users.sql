@@ -1,14 +1,23 @@
+{{ config(
+    materialized=idstitch.persisted_materialization(),
+    incremental_strategy='append',
+    on_schema_change='fail',
+    pre_hook="{{ idstitch.clear_for_rebuild(idstitch.previous_persons_condition()) }}"
+) }}
 {#- One row per person with at least one identifier other than anonymous_id. With
     encryption on, the canonical id value, external_id, email, phone and every trait
     are ciphertext bound to the person and the column (idstitch.protect). -#}
 {%- set traits = idstitch.trait_columns(idstitch.identifies_columns()) -%}
 {%- set present = idstitch.staged_identifies_columns() -%}
 
+-- depends_on: {{ ref('int_idstitch__scope_nodes') }}
+
 with
 
 resolved as (
 
     select * from {{ ref('int_idstitch__identifiers_resolved') }}
+    where {{ idstitch.in_scope(node_id_expr='node_id') }}
 
 ),
 
