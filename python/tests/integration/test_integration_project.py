@@ -34,7 +34,12 @@ DEMO_SEEDS = (
     "demo_expected_user_identifiers",
     "demo_expected_users",
 )
-EQUALITY_TESTS = ("expected_user_identifiers", "expected_users", "expected_identifies")
+EQUALITY_TESTS = (
+    "expected_user_identifiers",
+    "expected_users",
+    "expected_identifies",
+    "expected_events",
+)
 
 
 @dataclass
@@ -132,6 +137,7 @@ def test_build_passes_with_every_equality_test(built: Built) -> None:
         ), f"no equality test ran for {seed}"
     prefix = "test.idstitch_integration_tests.equal_rows_expected_data_quality_"
     assert any(i.startswith(prefix) for i in ids)
+    assert "test.idstitch_integration_tests.assert_no_person_merges" in ids
 
 
 def test_no_demo_seeds_in_consumer_warehouse(built: Built) -> None:
