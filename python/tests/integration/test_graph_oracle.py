@@ -412,6 +412,62 @@ def test_missing_optional_columns_are_null(tmp_path: Path) -> None:
     assert not problems, "\n".join(problems)
 
 
+RECEIVED_AS_TEXT = {
+    "tracks": [
+        # text order puts t2 first; the instants put t1 (05:00Z) before t2 (09:00Z)
+        {"id": "t1", "received_at": "2024-01-01T10:00:00+05:00", "anonymous_id": "a"},
+        {"id": "t2", "received_at": "2024-01-01T09:00:00Z", "user_id": "u"},
+        {"id": "t3", "received_at": "2024-01-01T11:00-01", "user_id": "v"},
+        {"id": "t4", "received_at": "2024-01-01", "user_id": "w"},
+        # one microsecond earlier than p5: tracks before pages here
+        {"id": "t5", "received_at": "2024-01-02T00:00:00Z", "anonymous_id": "d"},
+    ],
+    "identifies": [
+        {"id": "i1", "received_at": "2024-01-01 12:00", "anonymous_id": "a", "user_id": "u"},
+        {"id": "i2", "received_at": "2024-01-01T13:00+0000", "anonymous_id": "b", "user_id": "v"},
+        {"id": "i5", "received_at": "2024-01-02T06:30+0530", "anonymous_id": "c", "user_id": "cd"},
+        # d (t5) came first: c's person, which c anchors, is retired
+        {"id": "i6", "received_at": "2024-01-02T01:30", "anonymous_id": "d", "user_id": "cd"},
+    ],
+    "pages": [
+        # unreadable: null, so last; it merges v's person into w's (older)
+        {"id": "p0", "received_at": "not a time", "anonymous_id": "b", "user_id": "w"},
+        {"id": "p5", "received_at": "2024-01-02T00:00:00.000001Z", "anonymous_id": "c"},
+    ],
+}
+RECEIVED_AS_EPOCH = {
+    "tracks": [
+        {"id": "t1", "received_at": 1704067200, "anonymous_id": "a"},  # 2024-01-01 00:00:00
+        {"id": "t2", "received_at": 1704067199000, "user_id": "u"},  # ms: one second earlier
+    ],
+    "identifies": [{"id": "i1", "received_at": 1704070800, "anonymous_id": "a", "user_id": "u"}],
+    "pages": [{"id": "p1", "received_at": 1704070800000, "anonymous_id": "a", "user_id": "v"}],
+}
+
+
+@pytest.mark.parametrize(
+    ("tables", "retired"),
+    [
+        (
+            RECEIVED_AS_TEXT,
+            {("external_id", "u"), ("external_id", "v"), ("anonymous_id", "c")},
+        ),
+        (RECEIVED_AS_EPOCH, {("anonymous_id", "a")}),
+    ],
+    ids=["text", "epoch"],
+)
+def test_event_order_reads_received_at_as_instants(
+    tmp_path: Path, tables: dict[str, list[dict[str, Any]]], retired: set[Identifier]
+) -> None:
+    """Event order is by the instant received_at denotes (offsets, epoch seconds or
+    milliseconds, microseconds), unreadable ones last: person ids and person_merges."""
+    tables = {t: [{"timestamp": BASE_TIME, **row} for row in rows] for t, rows in tables.items()}
+    expected = oracle.resolve(tables)
+    assert set(expected.merges) == {oracle.person_id_of(i) for i in retired}
+    problems = full_comparison(tables, tmp_path)
+    assert not problems, "\n".join(problems)
+
+
 def _structured_tracks(
     event_id: Callable[[int, int], str], anon: Callable[[int, int], str]
 ) -> dict[str, list[dict[str, Any]]]:
