@@ -1,7 +1,9 @@
 {#- Incremental builds (docs/contract.md, "Incremental builds"). A build is *scoped* when
     it can be: not --full-refresh, encryption off (an encrypted build keeps no plain-text
     state to continue from), an engine with deletes (not Spark), and every persisted
-    model already built. A scoped build reads the raw rows received since the last build
+    model already built. A column added to a raw table is null in the rows read before
+    (that is how Segment adds one): the persisted models gain it, and its earlier rows
+    stay null; a backfilled column needs --full-refresh. A scoped build reads the raw rows received since the last build
     (minus var idstitch_lookback_hours), and recomputes only the persons their events
     touch (int_idstitch__scope_nodes); every other build recomputes everything, in place.
     Persisted models are incremental with strategy append: their pre-hook
@@ -18,9 +20,10 @@
 
 
 {% macro persisted_materialization() -%}
-    {#- `incremental` where a build can continue from the last one, `table` on Spark
-        (no row deletes: every build there is a full rebuild, with the same results). -#}
-    {{- return('table' if target.type == 'spark' else 'incremental') -}}
+    {#- `incremental` where a build can continue from the last one; `table` on Spark (no
+        row deletes) and with encryption on (no plain-text state is kept): every build
+        there is a full rebuild, with the same results. -#}
+    {{- return('table' if target.type == 'spark' or idstitch.encryption_enabled() else 'incremental') -}}
 {%- endmacro %}
 
 

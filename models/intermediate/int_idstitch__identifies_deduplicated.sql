@@ -2,19 +2,26 @@
     materialized=idstitch.persisted_materialization(),
     incremental_strategy='delete+insert',
     unique_key='event_id',
-    on_schema_change='fail',
+    on_schema_change='sync_all_columns',
     tags=['idstitch_plain_text'],
     pre_hook="{{ idstitch.clear_for_rebuild() }}"
 ) }}
 {#- One row per identify message id (see macro deduplicate_events for the rule), with
     loaded_at, when the build that wrote it started. Persisted: a scoped build
     (macros/package/incremental_builds.sql) reads the rows received since the last one
-    and writes a message id only when it is new or its new copy wins over the kept one. -#}
+    and writes a message id only when it is new or its new copy wins over the kept one;
+    a trait column new in the raw table is null in the copies kept before. -#}
 {%- set columns = idstitch.staged_identifies_columns() -%}
 {%- set quoted = [] -%}
 {%- for name in columns -%}
     {%- do quoted.append(idstitch.quote_identifier(name)) -%}
 {%- endfor %}
+{%- set kept_columns = [] -%}
+{%- if idstitch.scoped_build() -%}
+    {%- for column in adapter.get_columns_in_relation(this) -%}
+        {%- do kept_columns.append(column.name | lower) -%}
+    {%- endfor -%}
+{%- endif %}
 
 with
 
@@ -35,7 +42,10 @@ candidates as (
     {%- if idstitch.scoped_build() %}
     union all
     select
-        {{ quoted | join(', ') }},
+        {%- for name in columns %}
+        {% if name | lower in kept_columns %}{{ idstitch.quote_identifier(name) }}{% else %}null{% endif %}
+            as {{ idstitch.quote_identifier(name) }},
+        {%- endfor %}
         false as has_unreadable_timestamp,
         1 as stored_copy
     from {{ this }}

@@ -1,7 +1,7 @@
 {{ config(
     materialized=idstitch.persisted_materialization(),
     incremental_strategy='append',
-    on_schema_change='fail',
+    on_schema_change='sync_all_columns',
     pre_hook="{{ idstitch.clear_for_rebuild(idstitch.scope_events_condition('id', 'identify')) }}"
 ) }}
 {#- Every identify call once (deduplicated by message id), with its person, its

@@ -1,7 +1,7 @@
 {{ config(
     materialized=idstitch.persisted_materialization(),
     incremental_strategy='append',
-    on_schema_change='fail',
+    on_schema_change='sync_all_columns',
     pre_hook="{{ idstitch.clear_for_rebuild(idstitch.previous_persons_condition()) }}"
 ) }}
 {#- One row per person with at least one identifier other than anonymous_id. With
