@@ -1,9 +1,13 @@
 """Tests of the oracle itself: hand-computed tiny cases and a brute-force BFS cross-check.
 
 The oracle (tests/support/oracle.py) is what the dbt outputs are judged against, so it gets its
-own proof here, independent of dbt. Person ids are written as ``person_id_of(<canonical
-identifier>)``: the tests check which identifier is canonical, and the id itself is checked
-once against fixed answers (the integration project's expected outputs), not re-derived.
+own proof here, independent of dbt. A person id is the md5 of ``type:value`` of the person's
+anchor (docs/contract.md, "Persons"): the identifier whose first event comes first in event
+order (received_at, null last; then event type; then message id), ties by precedence, then
+value bytes. Person ids are written as ``person(<anchor>)``: the tests check which identifier
+is the anchor (and, separately, which is canonical), and the hash itself is checked once
+against fixed answers (the integration project's expected outputs), with the anchors derived
+from its raw seeds by the rule.
 """
 
 from __future__ import annotations
@@ -13,8 +17,10 @@ import itertools
 import random
 from collections import deque
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import pytest
+import yaml
 from dbt_runner import PROJECT_DIR
 from oracle import (
     UnionFind,
@@ -30,8 +36,16 @@ from oracle import (
 )
 
 T0 = datetime(2024, 3, 1, 12, 0, 0)
-# What the integration project (integration_tests/) expects the dbt build to publish.
-EXPECTED_USERS = PROJECT_DIR / "integration_tests" / "seeds" / "expected" / "expected_users.csv"
+# The integration project (integration_tests/): its raw seeds, its vars and what it expects
+# the dbt build to publish.
+INTEGRATION_DIR = PROJECT_DIR / "integration_tests"
+INTEGRATION_RAW = INTEGRATION_DIR / "seeds" / "segment_prod"
+INTEGRATION_TABLES = {"identifies": "identify_calls", "tracks": "tracks", "pages": "pages"}
+EXPECTED_DIR = INTEGRATION_DIR / "seeds" / "expected"
+EXPECTED_USERS = EXPECTED_DIR / "expected_users.csv"
+EXPECTED_USER_IDENTIFIERS = EXPECTED_DIR / "expected_user_identifiers.csv"
+# The event order compares the event types of the tables in byte order.
+EVENT_TYPES = {"identifies": "identify", "pages": "page", "tracks": "track"}
 
 
 def at(minutes: int) -> datetime:
@@ -45,8 +59,27 @@ def ev(event_id, minutes=0, received=None, **cols):
 
 
 def person(kind: str, value: str) -> str:
-    """The person id of the person whose canonical identifier is ``(kind, value)``."""
+    """The person id of the person whose anchor is ``(kind, value)``."""
     return person_id_of((kind, value))
+
+
+def read_csv(path: Path) -> list[dict[str, str | None]]:
+    """A seed's rows; an empty cell is null."""
+    with path.open(newline="") as handle:
+        return [{k: (v or None) for k, v in row.items()} for row in csv.DictReader(handle)]
+
+
+def naive_event_order(
+    table: str, event_id: str, received_at: datetime | None
+) -> tuple[bool, datetime, bytes, bytes]:
+    """The contract's event order, written out again: received_at (null last), event type,
+    message id in byte order."""
+    return (
+        received_at is None,
+        received_at or datetime.min,
+        EVENT_TYPES[table].encode("utf-8"),
+        event_id.encode("utf-8"),
+    )
 
 
 # --------------------------------------------------------------------------- names, values
@@ -212,8 +245,8 @@ def test_resolve_hand_computed():
         frozenset({("anonymous_id", "a9")}),
         frozenset({("anonymous_id", "a3")}),
     }
-    # external_ids: U2 first seen at 10, U1 at 30 -> U2 canonical
-    pid = person("external_id", "U2")
+    # anchor: a1, carried by t1 (received at 5), the first event of the component
+    pid = person("anonymous_id", "a1")
     assert {res.user_identifiers[i].person_id for i in big} == {pid}
     a1 = res.user_identifiers[("anonymous_id", "a1")]
     assert (a1.first_seen_at, a1.last_seen_at, a1.event_count) == (at(5), at(10), 2)
@@ -224,6 +257,7 @@ def test_resolve_hand_computed():
 
     assert set(res.users) == {pid}  # anonymous-only persons have no users row
     user = res.users[pid]
+    # canonical: external_ids U2 first seen at 10, U1 at 30 -> U2, though a1 gives the id
     assert (user.canonical_id_type, user.canonical_id_value) == ("external_id", "U2")
     # U1 last seen at 50 beats U2 at 10
     assert (user.external_id, user.email, user.phone) == ("U1", "b@x.io", "5550001")
@@ -232,6 +266,12 @@ def test_resolve_hand_computed():
     assert (user.identify_count, user.track_count, user.page_count) == (2, 3, 0)
     assert res.event_person[("pages", "p2")] is None
     assert res.event_person[("identifies", "i3")] == person("anonymous_id", "a9")
+    # i2 (30) starts the person {U1, 5550001}, anchored by U1 (external_id > phone); t3 (50)
+    # joins it to a1's older person: U1's id is retired into a1's
+    assert set(res.merges) == {person("external_id", "U1")}
+    merge = res.merges[person("external_id", "U1")]
+    assert (merge.person_id, merge.merged_at) == (pid, at(50))
+    assert (merge.event_table, merge.event_id) == ("tracks", "t3")
 
 
 def test_canonical_ties_and_other_id_types():
@@ -248,14 +288,26 @@ def test_canonical_ties_and_other_id_types():
         ],
     }
     res = resolve(tables)
-    stripe_pid = person("stripe_customer_id", "s1")
+    # event order: received 0 (i3, i4, i5, i6 by message id), then received 1 (i1, i2).
+    # i1 first carries a, z0 and s9: the anchor is s9 (stripe_customer_id > zendesk_id >
+    # anonymous_id), while the canonical identifier is s1 (same first_seen, smaller value)
+    stripe_pid = person("stripe_customer_id", "s9")
     assert res.users[stripe_pid].canonical_id_value == "s1"
-    # same first_seen -> smaller value; latest email: both last seen at 0 -> smallest
+    # i3 first carries b, b@x.co, a@x.co: the emails come first, a@x.co is the smaller
+    # value; latest email: both last seen at 0 -> smallest
     email_pid = person("email", "a@x.co")
     assert res.users[email_pid].email == "a@x.co"
+    assert res.users[email_pid].canonical_id_value == "a@x.co"
     assert res.user_identifiers[("anonymous_id", "d")].person_id == person("anonymous_id", "d")
-    # anonymous_id c and external_id c are different identifiers of one person
-    assert res.user_identifiers[("anonymous_id", "c")].person_id == person("external_id", "c")
+    # anonymous_id c and external_id c are different identifiers of one person: i4 carries
+    # the anonymous one before i6 links the external one, so the anonymous one anchors, the
+    # external one is canonical
+    c_pid = person("anonymous_id", "c")
+    assert res.user_identifiers[("anonymous_id", "c")].person_id == c_pid
+    assert (res.users[c_pid].canonical_id_type, res.users[c_pid].canonical_id_value) == (
+        "external_id",
+        "c",
+    )
 
 
 def test_same_identifier_twice_in_one_event_counts_once():
@@ -264,15 +316,60 @@ def test_same_identifier_twice_in_one_event_counts_once():
     assert res.users[person("external_id", "X")].identifier_count == 1
 
 
+def integration_precedence() -> list[str]:
+    """The integration project's ``idstitch_identifier_precedence`` (it overrides the default)."""
+    with (INTEGRATION_DIR / "dbt_project.yml").open() as handle:
+        order = yaml.safe_load(handle)["vars"]["idstitch_identifier_precedence"]
+    assert "*" in order
+    return list(order)
+
+
+def integration_anchors() -> dict[str, tuple[str, str]]:
+    """{expected person_id: its anchor}, derived by the contract's rule from the integration
+    project's raw seeds and its precedence var. The persons (which identifiers belong
+    together) are taken from expected_user_identifiers; the anchor is the identifier of the
+    person whose first event comes first, ties by the project's precedence, then value bytes.
+    """
+    order = integration_precedence()
+
+    def rank(identifier: tuple[str, str]) -> tuple[int, str, bytes]:
+        kind, value = identifier
+        position = order.index(kind) if kind in order else order.index("*")
+        return (position, "" if kind in order else kind, value.encode("utf-8"))
+
+    person_of = {
+        (row["identifier_type"], row["identifier_value"]): row["person_id"]
+        for row in read_csv(EXPECTED_USER_IDENTIFIERS)
+    }
+    events = []  # (event order key, identifiers of the event that some person has)
+    for table, seed in INTEGRATION_TABLES.items():
+        for event_id, cols in deduplicate(read_csv(INTEGRATION_RAW / f"{seed}.csv")).items():
+            raw = cols.get("received_at")
+            received = None if raw is None else datetime.fromisoformat(str(raw))
+            ids = event_identifiers(table, cols) & set(person_of)
+            events.append((naive_event_order(table, event_id, received), ids))
+    anchors: dict[str, tuple[str, str]] = {}
+    for _, ids in sorted(events, key=lambda event: event[0]):
+        for ident in sorted(ids, key=rank):
+            anchors.setdefault(person_of[ident], ident)
+    assert set(anchors) == set(person_of.values())
+    return anchors
+
+
 def test_person_id_matches_the_expected_outputs_of_the_package():
     """Fixed answers: the person ids the integration project expects of the dbt build are the
-    oracle's ids of the canonical identifiers in the same rows."""
-    with EXPECTED_USERS.open(newline="") as handle:
-        rows = list(csv.DictReader(handle))
-    assert len({row["canonical_id_type"] for row in rows}) >= 2
-    for row in rows:
-        canonical = (row["canonical_id_type"], row["canonical_id_value"])
-        assert person_id_of(canonical) == row["person_id"], canonical
+    oracle's ids (md5 of ``type:value``) of the persons' anchors, derived from its raw seeds."""
+    rows = read_csv(EXPECTED_USERS)
+    anchors = integration_anchors()
+    assert {row["person_id"] for row in rows} <= set(anchors)
+    # the anchor is not the canonical identifier everywhere (else this proves nothing new)
+    assert any(
+        anchors[str(row["person_id"])] != (row["canonical_id_type"], row["canonical_id_value"])
+        for row in rows
+    )
+    assert len({kind for kind, _ in anchors.values()}) >= 2
+    for person_id, anchor in anchors.items():
+        assert person_id_of(anchor) == person_id, anchor
 
 
 def test_person_id_tells_types_and_values_apart():
@@ -320,35 +417,36 @@ def test_components_match_bfs(seed):
 
 
 def brute_force_resolve(tables):
-    """A second, naive reading of the rules: BFS components, canonical by full sort."""
+    """A second, naive reading of the rules: BFS components, the anchor by a full sort of the
+    events in event order (the canonical identifier does not name the person)."""
     events = {}
     for table in ("identifies", "tracks", "pages"):
         for event_id, cols in deduplicate(tables.get(table, [])).items():
-            events[(table, event_id)] = (cols["timestamp"], event_identifiers(table, cols))
-    comps = bfs_components([ids for _, ids in events.values() if ids])
+            events[(table, event_id)] = (
+                cols["timestamp"],
+                cols.get("received_at"),
+                event_identifiers(table, cols),
+            )
+    in_order = sorted(events, key=lambda e: naive_event_order(e[0], e[1], events[e][1]))
+    comps = bfs_components([ids for _, _, ids in events.values() if ids])
     expected = {}
+
+    def precedence(kind: str) -> tuple[int, str]:
+        if kind in ("external_id", "email", "phone"):
+            return (["external_id", "email", "phone"].index(kind), "")
+        return (10, "") if kind == "anonymous_id" else (5, kind)
+
     for comp in comps:
 
-        def order(ident):
-            kind, value = ident
-            rank = (
-                ["external_id", "email", "phone"].index(kind)
-                if kind
-                in (
-                    "external_id",
-                    "email",
-                    "phone",
-                )
-                else (10 if kind == "anonymous_id" else 5)
-            )
-            first = min(ts for ts, ids in events.values() if ident in ids)
-            return (rank, kind if rank == 5 else "", first, value)
+        def anchor_order(ident: tuple[str, str]) -> tuple[int, tuple[int, str], bytes]:
+            first = next(i for i, e in enumerate(in_order) if ident in events[e][2])
+            return (first, precedence(ident[0]), ident[1].encode("utf-8"))
 
-        canonical = sorted(comp, key=order)[0]
+        anchor = sorted(comp, key=anchor_order)[0]
         for ident in comp:
-            times = [ts for ts, ids in events.values() if ident in ids]
+            times = [ts for ts, _, ids in events.values() if ident in ids]
             expected[ident] = (
-                person_id_of(canonical),
+                person_id_of(anchor),
                 min(times),
                 max(times),
                 len(times),
