@@ -1,11 +1,13 @@
 {#- Incremental builds (docs/contract.md, "Incremental builds"). A build is *scoped* when
     it can be: not --full-refresh, encryption off (an encrypted build keeps no plain-text
     state to continue from), an engine with deletes (not Spark), and every persisted
-    model already built. A column added to a raw table is null in the rows read before
-    (that is how Segment adds one): the persisted models gain it, and its earlier rows
-    stay null; a backfilled column needs --full-refresh. A scoped build reads the raw rows received since the last build
+    model already built; it refuses to run when the identifier rules changed since
+    (rules_fingerprint). A scoped build reads the raw rows received since the last build
     (minus var idstitch_lookback_hours), and recomputes only the persons their events
     touch (int_idstitch__scope_nodes); every other build recomputes everything, in place.
+    A column added to a raw table is null in the rows read before (that is how Segment
+    adds one): the persisted models gain it, and its earlier rows stay null; a
+    backfilled column needs --full-refresh.
     Persisted models are incremental with strategy append: their pre-hook
     (clear_for_rebuild) deletes what the build is about to write again. -#}
 
@@ -49,7 +51,37 @@
             {{- return(false) -}}
         {%- endif -%}
     {%- endfor -%}
+    {%- set kept = run_query('select min(rules_fingerprint), max(rules_fingerprint) from '
+        ~ idstitch.model_relation('int_idstitch__identifier_values_normalised')) -%}
+    {%- set current = idstitch.rules_fingerprint() -%}
+    {%- for value in kept.rows[0] if value is not none and value != current -%}
+        {{- exceptions.raise_compiler_error(
+            "idstitch: the identifier rules changed since the last build (the vars "
+            ~ idstitch.rule_vars() | join(', ') ~ ", or the idstitch release): the identifiers "
+            ~ "already read were typed and linked by the old rules. Run `dbt build --full-refresh` "
+            ~ "once; later builds continue incrementally.") -}}
+    {%- endfor -%}
     {{- return(true) -}}
+{%- endmacro %}
+
+
+{% macro rule_vars() -%}
+    {#- The vars that decide what an identifier is and which person it names. -#}
+    {{- return(['idstitch_identifier_precedence', 'idstitch_blocked_values',
+        'idstitch_non_identifier_prefixes', 'idstitch_passthrough_traits']) -}}
+{%- endmacro %}
+
+
+{% macro rules_fingerprint() -%}
+    {#- md5 of the rule vars' values and of the state version: stored with the identifier
+        dictionary, so a scoped build refuses to continue from state made by other rules.
+        The state version is raised by any idstitch release whose identifier rules or
+        state tables differ from the one before (CHANGELOG says so). -#}
+    {%- set values = {'state_version': 1} -%}
+    {%- for name in idstitch.rule_vars() -%}
+        {%- do values.update({name: var(name, none)}) -%}
+    {%- endfor -%}
+    {{- return(local_md5(values | tojson)) -}}
 {%- endmacro %}
 
 

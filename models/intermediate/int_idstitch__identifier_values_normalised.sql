@@ -115,7 +115,8 @@ final as (
                 then {{ idstitch.node_id('identifier_type', 'normalised_value') }}
         end as node_id,
         rejection_reason,
-        {{ idstitch.loaded_at() }} as loaded_at
+        {{ idstitch.loaded_at() }} as loaded_at,
+        '{{ idstitch.rules_fingerprint() }}' as rules_fingerprint
     from classified
 
 )

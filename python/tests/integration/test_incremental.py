@@ -182,3 +182,21 @@ def test_an_unrelated_batch_changes_no_existing_row(tmp_path: Path) -> None:
         after = as_multiset(read_table(db, table))
         assert not rows - after, f"{table}: a row of the first build changed or went away"
     assert _ids(db)[("anonymous_id", "new-anon")] == _person_id("external_id", "new-user")
+
+
+def test_changed_identifier_rules_need_a_full_refresh(tmp_path: Path) -> None:
+    db = tmp_path / "db.duckdb"
+    tables = {"identifies": [_event("i1", timedelta(0), anonymous_id="anon-1", user_id="guest")]}
+    _build(db, tmp_path / "a", tables)
+    assert ("external_id", "guest") in _ids(db)
+
+    blocked = {"idstitch_blocked_values": ["null", "guest"]}
+    refused = run_dbt(db, tmp_path / "b", variables=blocked)
+    assert not refused.ok
+    assert "identifier rules changed since the last build" in refused.log_tail(200)
+    assert "--full-refresh" in refused.log_tail(200)
+
+    run_dbt(db, tmp_path / "c", args=("build", "--full-refresh"), variables=blocked).check()
+    assert ("external_id", "guest") not in _ids(db)
+    run_dbt(db, tmp_path / "d", variables=blocked).check()
+    assert _scope_size(db) == 0
