@@ -8,6 +8,11 @@ import duckdb
 
 from idstitch.paths import DEFAULT_OUTPUT_SCHEMA
 
+# The components models whose rounds idstitch_component_rounds holds (its model_name): the
+# persons, and the origins of merges (which person each identifier came from).
+PERSONS_MODEL = "int_idstitch__identifiers_clustered"
+ORIGINS_MODEL = "int_idstitch__identifier_origins"
+
 
 class MissingBuildError(Exception):
     """The database has no idstitch outputs: ``dbt build`` has not run there."""
@@ -21,9 +26,11 @@ class BuildSummary:
     identifiers_by_type: dict[str, int]
     largest_person_id: str | None
     largest_person_identifiers: int
-    rounds: int | None
+    rounds: int | None  # the persons' components step (PERSONS_MODEL)
     components_seconds: float | None
     set_aside: dict[str, int] = field(default_factory=dict)
+    origins_rounds: int | None = None  # the origins' components step (ORIGINS_MODEL)
+    origins_seconds: float | None = None
 
     def lines(self) -> list[str]:
         out = [
@@ -39,26 +46,36 @@ class BuildSummary:
         )
         if self.rounds is not None and self.components_seconds is not None:
             out.append(f"components step:    {self.rounds} rounds, {self.components_seconds:.2f} s")
+        if self.origins_rounds is not None and self.origins_seconds is not None:
+            out.append(
+                f"origins step:       {self.origins_rounds} rounds, "
+                f"{self.origins_seconds:.2f} s (origins of merges)"
+            )
         for check, count in self.set_aside.items():
             out.append(f"set aside:          {count:,} {check.replace('_', ' ')}")
         return out
 
 
-def _components_step(con: duckdb.DuckDBPyConnection, q: str) -> tuple[int | None, float | None]:
-    """Contraction rounds and seconds of the last invocation (``q``: the quoted schema)."""
+def _components_step(
+    con: duckdb.DuckDBPyConnection, q: str, model: str = PERSONS_MODEL
+) -> tuple[int | None, float | None]:
+    """Contraction rounds and seconds of the last invocation that recorded ``model``'s
+    components step (``q``: the quoted schema); (None, None) when it has no rows."""
     row = con.execute(
         f"""
-        select max(case when phase = 'contract' then round_number end), sum(seconds)
+        select count(*), max(case when phase = 'contract' then round_number end), sum(seconds)
         from {q}.idstitch_component_rounds
-        where invocation_id = (
+        where model_name = ? and invocation_id = (
             select invocation_id from {q}.idstitch_component_rounds
+            where model_name = ?
             order by recorded_at desc limit 1
         )
-        """
+        """,
+        [model, model],
     ).fetchone()
-    if row is None:
+    if row is None or not row[0]:
         return None, None
-    return int(row[0] or 0), float(row[1] or 0.0)
+    return int(row[1] or 0), float(row[2] or 0.0)
 
 
 def _set_aside(con: duckdb.DuckDBPyConnection, q: str) -> dict[str, int]:
@@ -98,8 +115,10 @@ def summarise(con: duckdb.DuckDBPyConnection, schema: str = DEFAULT_OUTPUT_SCHEM
         f"select person_id, count(*) from {q}.user_identifiers "
         "group by 1 order by 2 desc, 1 limit 1"
     ).fetchone()
-    rounds, seconds = (
-        _components_step(con, q) if "idstitch_component_rounds" in tables else (None, None)
+    recorded = "idstitch_component_rounds" in tables
+    rounds, seconds = _components_step(con, q, PERSONS_MODEL) if recorded else (None, None)
+    origins_rounds, origins_seconds = (
+        _components_step(con, q, ORIGINS_MODEL) if recorded else (None, None)
     )
     return BuildSummary(
         persons=int(str(scalar(f"select count(distinct person_id) from {q}.user_identifiers"))),
@@ -111,4 +130,6 @@ def summarise(con: duckdb.DuckDBPyConnection, schema: str = DEFAULT_OUTPUT_SCHEM
         rounds=rounds,
         components_seconds=seconds,
         set_aside=_set_aside(con, q) if "idstitch_data_quality" in tables else {},
+        origins_rounds=origins_rounds,
+        origins_seconds=origins_seconds,
     )

@@ -1,11 +1,12 @@
 """An HTML report of the last ``dbt build`` on DuckDB: persons, identifiers, component sizes,
-the largest persons, what was set aside, and the rounds of the components step.
+the largest persons, what was set aside, and the rounds of the persons' components step (the
+origins step, a components step of its own, in one line).
 
 The page is self-contained (inline CSS, charts embedded as base64 PNG, no external URL), so
 it can be mailed or attached to a ticket; the charts are also written as PNG files beside
 it. Identifier values never appear in the report (persons are shown by ``person_id``, the
-md5 of their canonical identifier); only the junk examples that ``idstitch_data_quality``
-already publishes are shown.
+md5 of their anchor); only the junk examples that ``idstitch_data_quality`` already
+publishes are shown.
 
 The counts reuse :func:`idstitch.summary.summarise` (the same numbers as ``idstitch
 summary``); the distributions are aggregated in DuckDB, so the report stays cheap on

@@ -9,7 +9,7 @@ from datetime import datetime
 import duckdb
 
 from idstitch.paths import DEFAULT_OUTPUT_SCHEMA
-from idstitch.summary import BuildSummary, summarise
+from idstitch.summary import PERSONS_MODEL, BuildSummary, summarise
 
 LARGEST_PERSONS = 10
 EN_DASH = "\u2013"
@@ -178,15 +178,19 @@ def _quality(con: duckdb.DuckDBPyConnection, s: str) -> list[QualityRow]:
 def _last_rounds(
     con: duckdb.DuckDBPyConnection, s: str
 ) -> tuple[list[RoundRow], str | None, datetime | None]:
-    """The rounds of the last invocation, its id and when it was recorded."""
+    """The rounds of the persons' components step (``PERSONS_MODEL``; the table also holds
+    the origins step's) in the last invocation that recorded it, its id and when it was
+    recorded."""
     last = con.execute(
         f"""
         select invocation_id, max(recorded_at)
         from {s}.idstitch_component_rounds
+        where model_name = ?
         group by invocation_id
         order by max(recorded_at) desc
         limit 1
-        """
+        """,
+        [PERSONS_MODEL],
     ).fetchone()
     if last is None:
         return [], None, None
@@ -208,10 +212,10 @@ def _last_rounds(
                    coalesce(nodes_hooked, pointers_resolved),
                    coalesce(pointer_jumps, resolve_passes), edges_out, seconds
             from {s}.idstitch_component_rounds
-            where invocation_id = ?
+            where invocation_id = ? and model_name = ?
             order by round_number, phase
             """,
-            [invocation_id],
+            [invocation_id, PERSONS_MODEL],
         ).fetchall()
     ]
     return rounds, invocation_id, built_at

@@ -14,6 +14,7 @@ from markupsafe import Markup, escape
 from idstitch import __version__
 from idstitch.report.charts import Chart
 from idstitch.report.data import ReportData
+from idstitch.summary import ORIGINS_MODEL, PERSONS_MODEL
 
 TEMPLATE = "report.html.j2"
 # (check_name, column title) of the "events read and set aside" table
@@ -72,6 +73,8 @@ def _context(data: ReportData, charts: Sequence[Chart], generated_at: datetime) 
         "known_share": 100.0 * s.known_persons / s.persons if s.persons else 0.0,
         "rounds": data.contract_rounds,
         "components_seconds": sum(r.seconds for r in data.rounds),
+        "persons_model": PERSONS_MODEL,
+        "origins_model": ORIGINS_MODEL,
         "largest_types": largest_types,
         "largest_headers": [
             ("#", True),

@@ -29,7 +29,7 @@ from PIL import Image
 
 from idstitch.cli import main
 from idstitch.report import BAR_COLOUR
-from idstitch.summary import summarise
+from idstitch.summary import ORIGINS_MODEL, PERSONS_MODEL, summarise
 
 CHROMIUM = Path("/usr/bin/chromium")
 INSTALL_SCRIPT = PROJECT_DIR / "scripts" / "install-chromium.sh"
@@ -154,7 +154,14 @@ def test_report_numbers_match_the_build(report: tuple[Generated, Path, Path, str
     try:
         summary = summarise(con)
         rounds = con.execute(
-            "select count(*) from main_idstitch.idstitch_component_rounds where phase = 'contract'"
+            "select count(*) from main_idstitch.idstitch_component_rounds "
+            "where phase = 'contract' and model_name = ?",
+            [PERSONS_MODEL],
+        ).fetchone()
+        origins = con.execute(
+            "select count(*) from main_idstitch.idstitch_component_rounds "
+            "where phase = 'contract' and model_name = ?",
+            [ORIGINS_MODEL],
         ).fetchone()
         rejected = con.execute(
             "select sum(row_count) from main_idstitch.idstitch_data_quality "
@@ -165,6 +172,16 @@ def test_report_numbers_match_the_build(report: tuple[Generated, Path, Path, str
     assert summary.persons == data.persons
     assert rounds is not None and rounds[0] >= 1
     assert _card(page, "components rounds · time").startswith(f"{rounds[0]} · ")
+    # the rounds table and card are the persons' step; the origins step gets one line
+    assert summary.rounds == rounds[0]
+    assert origins is not None and origins[0] >= 1
+    assert summary.origins_rounds == origins[0]
+    assert page.count("<td>contract</td>") == rounds[0]
+    assert re.search(
+        rf'<p id="origins-step">[^\n]*<code>{ORIGINS_MODEL}</code>[^\n]*'
+        rf"\b{origins[0]} contraction rounds",
+        page,
+    )
     # identifiers per type, as in the table
     for identifier_type, count in summary.identifiers_by_type.items():
         assert re.search(
