@@ -42,8 +42,10 @@
 
 
 {% macro scoped_build() -%}
-    {#- Whether this build is scoped (see the top of this file). -#}
-    {%- if not execute or flags.FULL_REFRESH or target.type == 'spark' or idstitch.encryption_enabled() -%}
+    {#- Whether this build is scoped (see the top of this file); never in a unit test, whose
+        inputs are its fixtures. -#}
+    {%- if not execute or flags.FULL_REFRESH or target.type == 'spark' or idstitch.encryption_enabled()
+            or model.resource_type == 'unit_test' -%}
         {{- return(false) -}}
     {%- endif -%}
     {%- for name in idstitch.persisted_models() -%}

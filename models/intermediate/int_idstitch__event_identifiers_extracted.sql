@@ -32,7 +32,11 @@ identifies as (
 
     select * from {{ ref('int_idstitch__identifies_deduplicated') }}
     {%- if scoped %}
-    where event_id in (select event_id from events where event_type = 'identify')
+    where
+        event_id in (
+            select written.event_id from events as written
+            where written.event_type = 'identify'
+        )
     {%- endif %}
 
 ),

@@ -49,8 +49,10 @@ pages as (
     {%- if scoped %}
     union all
     select {{ columns | join(', ') }}, false as has_unreadable_timestamp, 1 as stored_copy
-    from {{ this }}
-    where event_type = '{{ event_type }}' and event_id in (select event_id from {{ table }})
+    from {{ this }} as kept
+    where
+        kept.event_type = '{{ event_type }}'
+        and kept.event_id in (select new_rows.event_id from {{ table }} as new_rows)
     {%- endif %}
 
 ),

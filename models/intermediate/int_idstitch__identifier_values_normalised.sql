@@ -64,10 +64,13 @@ distinct_values as (
         raw_value
     from raw_values
     {%- if scoped %}
-    where not exists (
-        select 1 from {{ this }} as known
-        where known.source_column = raw_values.source_column and known.raw_value = raw_values.raw_value
-    )
+    where
+        not exists (
+            select 1 from {{ this }} as known
+            where
+                known.source_column = raw_values.source_column
+                and known.raw_value = raw_values.raw_value
+        )
     {%- endif %}
     group by source_column, raw_value
 

@@ -14,14 +14,12 @@
 {%- set columns = idstitch.staged_identifies_columns() -%}
 {%- set quoted = [] -%}
 {%- for name in columns -%}
-    {%- do quoted.append(idstitch.quote_identifier(name)) -%}
+{%- do quoted.append(idstitch.quote_identifier(name)) -%}
 {%- endfor %}
 {%- set kept_columns = [] -%}
-{%- if idstitch.scoped_build() -%}
-    {%- for column in adapter.get_columns_in_relation(this) -%}
-        {%- do kept_columns.append(column.name | lower) -%}
-    {%- endfor -%}
-{%- endif %}
+{%- for column in (adapter.get_columns_in_relation(this) if idstitch.scoped_build() else []) -%}
+{%- do kept_columns.append(column.name | lower) -%}
+{%- endfor %}
 
 with
 
@@ -48,8 +46,8 @@ candidates as (
         {%- endfor %}
         false as has_unreadable_timestamp,
         1 as stored_copy
-    from {{ this }}
-    where event_id in (select event_id from identifies)
+    from {{ this }} as kept
+    where kept.event_id in (select new_rows.event_id from identifies as new_rows)
     {%- endif %}
 
 ),

@@ -4,19 +4,16 @@
     int_idstitch__event_identifiers_extracted as the last build left it, before this
     build extracts those events again. Their persons are recomputed
     (int_idstitch__scope_nodes). Empty in every other build. -#}
-{%- set extracted = idstitch.model_relation('int_idstitch__event_identifiers_extracted') if idstitch.scoped_build() else none %}
+{%- set extracted = none -%}
+{%- if idstitch.scoped_build() -%}
+{%- set extracted = idstitch.model_relation('int_idstitch__event_identifiers_extracted') -%}
+{%- endif %}
 
 with
 
 events as (
 
     select * from {{ ref('int_idstitch__events_deduplicated') }}
-
-),
-
-dictionary as (
-
-    select * from {{ ref('int_idstitch__identifier_values_normalised') }}
 
 ),
 
@@ -31,7 +28,11 @@ superseded as (
         events.loaded_at > {{ idstitch.newest_loaded_at(extracted) }}
         and extracted.node_id is not null
     {%- else %}
-    select node_id from dictionary
+    {#- none: typed like the identifiers' node ids #}
+    select identifier_values.node_id
+    from {{ ref('int_idstitch__identifier_values_normalised') }} as identifier_values
+    inner join events
+        on identifier_values.node_id = events.event_key
     where 1 = 0
     {%- endif %}
 

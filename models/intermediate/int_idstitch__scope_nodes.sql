@@ -67,7 +67,11 @@ scope as (
         touched.node_id,
         cast(null as {{ dbt.type_string() }}) as previous_person_id
     from touched
-    where not exists (select 1 from previous where previous.node_id = touched.node_id)
+    where
+        not exists (
+            select 1 from previous
+            where previous.node_id = touched.node_id
+        )
 
 )
 {%- else %}
