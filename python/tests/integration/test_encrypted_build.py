@@ -12,7 +12,7 @@ Proved on the built project:
    non-staging view) of the target schema; the raw demo schema is untouched;
 2. ``idstitch.privacy`` and ``idstitch decrypt`` give back the users of a plain
    build, row for row, and ``user_identifiers`` matches it through the index key
-   (person ids keyed: the HMAC of the canonical ``type:value`` a plain build md5-hashes);
+   (person ids keyed: the HMAC of the anchor's ``type:value`` a plain build md5-hashes);
 3. ciphertexts moved to another person or column fail to decrypt, naming the column;
 4. ``idstitch forget``: the person's values are unreadable in every copy at once,
    the next build drops them everywhere and counts the dropped events;
@@ -77,6 +77,8 @@ PUBLISHED = (
     "users",
     "identifies",
     "user_identifiers",
+    "person_merges",
+    "events",
     "idstitch_data_quality",
     "idstitch_component_rounds",
 )
@@ -451,19 +453,21 @@ def index_key(encrypted_db: Path, master_key: str) -> bytes:
 def keyed_ids(plain_db: Path, index_key: bytes) -> dict[str, str]:
     """The plain build's person_id -> the encrypted build's. The one documented difference
     between their rows: with encryption on, person_id is the keyed hash (HMAC-SHA256 under
-    the index key, ``h1:``) of the same canonical ``type:value`` a plain build md5-hashes."""
-    ids = {}
-    for row in query(plain_db, f"select * from {TARGET_SCHEMA}.users"):
-        kind, value = str(row["canonical_id_type"]), str(row["canonical_id_value"])
-        assert row["person_id"] == person_hash(kind, value)
-        ids[str(row["person_id"])] = person_hash(kind, value, index_key)
-    # persons of user_identifiers only (no identify call): their canonical identifier
-    # is the one whose md5 is their id
+    the index key, ``h1:``) of the same anchor ``type:value`` a plain build md5-hashes
+    (docs/contract.md, "Persons"). A plain person's anchor is the one of its identifiers
+    whose md5 is its id."""
+    anchors: dict[str, list[tuple[str, str]]] = {}
     for row in query(plain_db, f"select * from {TARGET_SCHEMA}.user_identifiers"):
         kind, value = str(row["identifier_type"]), str(row["identifier_value"])
+        found = anchors.setdefault(str(row["person_id"]), [])
         if row["person_id"] == person_hash(kind, value):
-            ids.setdefault(str(row["person_id"]), person_hash(kind, value, index_key))
-    return ids
+            found.append((kind, value))
+    assert [person for person, found in anchors.items() if len(found) != 1] == []
+    users = {
+        str(row["person_id"]) for row in query(plain_db, f"select * from {TARGET_SCHEMA}.users")
+    }
+    assert users <= set(anchors)
+    return {person: person_hash(*found[0], index_key) for person, found in anchors.items()}
 
 
 def rekeyed(
