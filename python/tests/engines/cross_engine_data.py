@@ -2,7 +2,8 @@
 known to do differently (regular expression classes and a no-break space, text collation and
 ties, nulls in orderings, padding with tabs and newlines, non-ASCII case, camelCase columns,
 duplicate message ids, a long chain, timestamps as ISO-8601 text with offsets in `pages` and
-as epoch seconds or milliseconds in `tracks`, some of them unreadable)."""
+as epoch seconds or milliseconds in `tracks`, some of them unreadable, and merges of persons
+decided by the event order and byte order)."""
 
 from __future__ import annotations
 
@@ -122,6 +123,7 @@ def edge_tables() -> dict[str, pa.Table]:
     _duplicates_and_chain(r)
     _ordinary_persons(r)
     _timestamps_and_invisible_characters(r)
+    _merges(r)
     out: dict[str, pa.Table] = {}
     for name, schema in SCHEMAS.items():
         for index, row in enumerate(r.tables[name]):
@@ -354,3 +356,91 @@ def _timestamps_and_invisible_characters(r: _Rows) -> None:
         phone="\u3000555 0100 999",
     )
     r.add("tracks", id="\u200b\u00a0", anonymous_id="anon-invisible-id", event="No id")
+
+
+def _merges(r: _Rows) -> None:
+    """Persons merged by a later event (docs/contract.md, "Persons"), where the event order
+    and the identifier order are byte order and nulls come last: which id survives, which are
+    retired, and which identifiers person_merges names, all follow from them."""
+    at = T0 + timedelta(days=20)
+    # Three persons, then one identify that carries identifiers of all three: the first
+    # person's anchor is external_id 'B-merge' ('B' < 'a' in byte order, not in en-US); it
+    # survives, the page visitor's id and the email person's id are retired.
+    r.add(
+        "identifies",
+        anonymous_id="merge-anon-1",
+        user_id="a-merge",
+        external_id="B-merge",
+        timestamp=at,
+    )
+    r.add("pages", anonymous_id="merge-anon-2", name="Merge", timestamp=at + timedelta(minutes=1))
+    r.add(
+        "identifies",
+        anonymous_id="merge-anon-3",
+        email="merge.three@example.com",
+        timestamp=at + timedelta(minutes=2),
+    )
+    r.add(
+        "identifies",
+        anonymous_id="merge-anon-2",
+        user_id="a-merge",
+        external_id="B-merge",
+        email="merge.three@example.com",
+        timestamp=at + timedelta(minutes=10),
+    )
+    # Two persons first seen at the same instant: the message id decides which came first
+    # ('ajs-edge-mq-B' < 'ajs-edge-mq-a' in byte order), so that one survives their merge.
+    tie_at = at + timedelta(hours=1)
+    for message_id, anonymous_id, user_id in (
+        ("ajs-edge-mq-a", "merge-q-2", None),
+        ("ajs-edge-mq-B", "merge-q-1", "q-user"),
+    ):
+        r.add(
+            "identifies",
+            id=message_id,
+            anonymous_id=anonymous_id,
+            user_id=user_id,
+            timestamp=tie_at,
+            received_at=tie_at,
+        )
+    r.add(
+        "tracks",
+        anonymous_id="merge-q-2",
+        user_id="q-user",
+        event="Tie Merge",
+        timestamp=tie_at + timedelta(minutes=10),
+    )
+    # A chain of merges: r-3 into r-2, then r-2 (holding r-3) into r-1; both retired ids
+    # now belong to r-1.
+    r.add("pages", anonymous_id="merge-r-1", name="Chain Merge", timestamp=at + timedelta(hours=2))
+    for k in (2, 3):
+        r.add(
+            "identifies",
+            anonymous_id=f"merge-r-{k}",
+            user_id=f"r-user-{k}",
+            timestamp=at + timedelta(hours=2, minutes=k),
+        )
+    for minutes, anonymous_id, user_id in (
+        (10, "merge-r-3", "r-user-2"),
+        (20, "merge-r-1", "r-user-3"),
+    ):
+        r.add(
+            "tracks",
+            anonymous_id=anonymous_id,
+            user_id=user_id,
+            event="Chain Merge",
+            timestamp=at + timedelta(hours=2, minutes=minutes),
+        )
+    # A linking event never received (received_at null) comes after every other event: it
+    # merges the two persons, although its timestamp is before the second one's first event.
+    s_at = at + timedelta(hours=3)
+    r.add("identifies", anonymous_id="merge-s-1", user_id="s-user", timestamp=s_at)
+    r.add("pages", anonymous_id="merge-s-2", name="Null Merge", timestamp=s_at + timedelta(hours=1))
+    r.add(
+        "tracks",
+        anonymous_id="merge-s-2",
+        user_id="s-user",
+        event="Null Merge",
+        timestamp=s_at + timedelta(minutes=30),
+        received_at=None,
+    )

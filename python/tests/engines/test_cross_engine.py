@@ -8,8 +8,9 @@ Three data sets are built on DuckDB (the reference) and on every other engine th
   and newlines, non-ASCII case, camelCase columns, duplicate message ids, a long chain);
 * ``generated``: ``idstitch.generate`` output, written as Parquet and loaded into each engine.
 
-``users``, ``user_identifiers`` and ``identifies`` must be equal as multisets of rows, every
-column compared (so the person ids are the same). The engines come from the environment, set
+``users``, ``user_identifiers``, ``identifies``, ``person_merges`` and ``events`` must be equal
+as multisets of rows, every column compared (so the person ids, the anchors they come from and
+the merge history are the same). The engines come from the environment, set
 by the scripts that start them:
 
 * ``IDSTITCH_PG_AVAILABLE=1`` with the libpq variables ``PG*`` (scripts/test-postgres.sh);
@@ -25,6 +26,7 @@ with dbt, read back) in cross_engine_builds.py.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from collections import Counter
@@ -40,7 +42,9 @@ from idstitch import generate
 
 pytestmark = [pytest.mark.engines, pytest.mark.usefixtures("utc_time_zone")]
 
-TABLES_COMPARED = ("user_identifiers", "users", "identifies")
+TABLES_COMPARED = ("user_identifiers", "users", "identifies", "person_merges", "events")
+# The models built by the idstitch_components materialization, each with its rounds recorded.
+COMPONENTS_MODELS = ("int_idstitch__identifiers_clustered", "int_idstitch__identifier_origins")
 GENERATED_PERSONS = int(os.environ.get("IDSTITCH_CROSS_ENGINE_PERSONS", "2000"))
 GENERATED_SEED = 20240501
 DATASETS = ("demo", "edge", "generated")
@@ -134,6 +138,95 @@ def test_edge_data_set_is_what_it_claims() -> None:
     assert tables["tracks"].num_rows > 300 and tables["pages"].num_rows > 300
 
 
+def _md5_person_id(identifier: str) -> str:
+    """The person id of the anchor ``type:value`` (docs/contract.md, "Persons")."""
+    return hashlib.md5(identifier.encode()).hexdigest()
+
+
+# The merges of the edge data set (cross_engine_data._merges), from the contract's rules:
+# (retired anchor, anchor it belongs to now, linking table, retired person's first identifier
+# in the event, surviving person's first identifier in the event, linking event received).
+EDGE_MERGES = (
+    # one identify links three persons; the first's anchor is the smaller external id in
+    # byte order ('B-merge' < 'a-merge'), first seen with it
+    (
+        "anonymous_id:merge-anon-2",
+        "external_id:B-merge",
+        "identifies",
+        "anonymous_id:merge-anon-2",
+        "external_id:B-merge",
+        True,
+    ),
+    (
+        "email:merge.three@example.com",
+        "external_id:B-merge",
+        "identifies",
+        "email:merge.three@example.com",
+        "external_id:B-merge",
+        True,
+    ),
+    # first seen at the same instant: message id 'ajs-edge-mq-B' < 'ajs-edge-mq-a' survives
+    (
+        "anonymous_id:merge-q-2",
+        "external_id:q-user",
+        "tracks",
+        "anonymous_id:merge-q-2",
+        "external_id:q-user",
+        True,
+    ),
+    # a chain: r-3 into r-2, then r-2 (holding r-user-3) into r-1; both now belong to r-1
+    (
+        "external_id:r-user-3",
+        "anonymous_id:merge-r-1",
+        "tracks",
+        "anonymous_id:merge-r-3",
+        "external_id:r-user-2",
+        True,
+    ),
+    (
+        "external_id:r-user-2",
+        "anonymous_id:merge-r-1",
+        "tracks",
+        "external_id:r-user-3",
+        "anonymous_id:merge-r-1",
+        True,
+    ),
+    # the linking event was never received: it comes last, so it merges (merged_at null)
+    (
+        "anonymous_id:merge-s-2",
+        "external_id:s-user",
+        "tracks",
+        "anonymous_id:merge-s-2",
+        "external_id:s-user",
+        False,
+    ),
+)
+
+
+def test_edge_merges_follow_the_contract(builds: Builds) -> None:
+    """DuckDB, the reference every engine is compared with, gives the edge data set's merges
+    that the contract's replay gives (ids: md5 of the anchors' ``type:value``)."""
+    columns, rows = builds.get("duckdb", "edge").read(builds.datasets["edge"], "person_merges")
+    column = {name: columns.index(name) for name in columns}
+    actual = sorted(
+        (
+            row[column["retired_person_id"]],
+            row[column["person_id"]],
+            row[column["event_table"]],
+            f"{row[column['retired_identifier_type']]}:{row[column['retired_identifier_value']]}",
+            f"{row[column['surviving_identifier_type']]}:"
+            f"{row[column['surviving_identifier_value']]}",
+            row[column["merged_at"]] is not None,
+        )
+        for row in rows
+    )
+    expected = sorted(
+        (_md5_person_id(retired), _md5_person_id(now), table, retired_in, surviving_in, received)
+        for retired, now, table, retired_in, surviving_in, received in EDGE_MERGES
+    )
+    assert actual == expected
+
+
 @pytest.mark.parametrize("dataset", DATASETS)
 def test_reference_build_has_content(builds: Builds, dataset: str) -> None:
     duck = builds.get("duckdb", dataset)
@@ -167,18 +260,22 @@ def test_components_step_records_its_rounds_and_leaves_no_work_table(
     built = builds.get(engine, dataset)
     data = builds.datasets[dataset]
     names = built.table_names(data)
-    assert "int_idstitch__identifiers_clustered" in names
-    # no work table, and the rounds' records published (their relation dropped)
+    assert set(COMPONENTS_MODELS) | {"int_idstitch__link_groups"} <= names
+    # no work table (of the components steps or of the group history's levels), and the
+    # rounds' records published (their relations dropped)
     assert not sorted(name for name in names if "__cc_" in name or name.endswith("__rounds"))
     columns, rounds = built.read(data, "idstitch_component_rounds")
-    phase, hooked = columns.index("phase"), columns.index("nodes_hooked")
-    resolved = columns.index("pointers_resolved")
-    contracts = [row for row in rounds if row[phase] == "contract"]
-    resolves = [row for row in rounds if row[phase] == "resolve"]
-    assert len(resolves) == 1 and 1 <= len(contracts) <= 28
-    # every node but its component's root hooked exactly once: the resolve row's pointers
-    # are the clustered nodes minus the components, whatever the engine's node ids
-    columns, clustered = built.read(data, "int_idstitch__identifiers_clustered")
-    components = {row[columns.index("component_id")] for row in clustered}
-    assert resolves[0][resolved] == sum(row[hooked] for row in contracts)
-    assert resolves[0][resolved] == len(clustered) - len(components)
+    model, phase = columns.index("model_name"), columns.index("phase")
+    hooked, resolved = columns.index("nodes_hooked"), columns.index("pointers_resolved")
+    assert {row[model] for row in rounds} == set(COMPONENTS_MODELS)
+    assert len({row[columns.index("invocation_id")] for row in rounds}) == 1
+    for name in COMPONENTS_MODELS:
+        contracts = [row for row in rounds if row[model] == name and row[phase] == "contract"]
+        resolves = [row for row in rounds if row[model] == name and row[phase] == "resolve"]
+        assert len(resolves) == 1 and 1 <= len(contracts) <= 28, name
+        # every node but its component's root hooked exactly once: the resolve row's
+        # pointers are the model's nodes minus its components, whatever the node ids
+        node_columns, nodes = built.read(data, name)
+        components = {row[node_columns.index("component_id")] for row in nodes}
+        assert resolves[0][resolved] == sum(row[hooked] for row in contracts), name
+        assert resolves[0][resolved] == len(nodes) - len(components), name
