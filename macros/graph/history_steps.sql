@@ -63,29 +63,29 @@
         in the lower half's links (`components`), self loops dropped. A part without
         questions is dropped, and so is every link after its part's last question:
         nothing asks about them. -#}
-    with moved as (
+    with keyed as (
+        {#- the upper halves' lookup keys as columns (null in lower halves): an equality
+            join, which every engine hashes -#}
         select
-            2 * classified.part + case when classified.is_lower then 0 else 1 end as part,
-            classified.item_rank,
-            classified.is_query,
-            case
-                when classified.is_lower then classified.node_a
-                else coalesce(group_a.component_id - classified.part * {{ idstitch.gh_node_offset() }}, classified.node_a)
-            end as node_a,
-            case
-                when classified.is_lower then classified.node_b
-                else coalesce(group_b.component_id - classified.part * {{ idstitch.gh_node_offset() }}, classified.node_b)
-            end as node_b
-        from {{ classified }} as classified
+            *,
+            case when not is_lower then part * {{ idstitch.gh_node_offset() }} + node_a end as key_a,
+            case when not is_lower then part * {{ idstitch.gh_node_offset() }} + node_b end as key_b
+        from {{ classified }}
+        where has_link = 1
+    ),
+
+    moved as (
+        select
+            2 * keyed.part + case when keyed.is_lower then 0 else 1 end as part,
+            keyed.item_rank,
+            keyed.is_query,
+            coalesce(group_a.component_id - keyed.part * {{ idstitch.gh_node_offset() }}, keyed.node_a) as node_a,
+            coalesce(group_b.component_id - keyed.part * {{ idstitch.gh_node_offset() }}, keyed.node_b) as node_b
+        from keyed
         left join {{ components }} as group_a
-            on
-                not classified.is_lower
-                and group_a.node_id = classified.part * {{ idstitch.gh_node_offset() }} + classified.node_a
+            on keyed.key_a = group_a.node_id
         left join {{ components }} as group_b
-            on
-                not classified.is_lower
-                and group_b.node_id = classified.part * {{ idstitch.gh_node_offset() }} + classified.node_b
-        where classified.has_link = 1
+            on keyed.key_b = group_b.node_id
     ),
 
     asked as (
