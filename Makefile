@@ -71,7 +71,7 @@ test: venv-dev
 
 test-python: venv-dev
 	bash scripts/install-chromium.sh
-	cd python && ../$(BIN)/pytest -q
+	cd python && ../$(BIN)/pytest -q -n 2 --dist loadfile
 
 ## test-postgres: throwaway PostgreSQL on loopback, dbt build --target postgres
 test-postgres: venv-dev
