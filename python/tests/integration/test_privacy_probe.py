@@ -357,7 +357,12 @@ def test_a_killed_encrypted_build_leaves_no_plain_text_after_the_next_run_starte
     assert _plain_text_relations(builds["encrypted"]) == []
     left_by_kills = {}
     for after in KILL_AFTER:
-        db = copy_db(builds["encrypted"], work / f"killed_{after}.duckdb")
+        # The copy keeps the file's name (its catalog name), in a directory of its own: the
+        # views of a DuckDB file name their tables with it, so a renamed copy's views
+        # (int_idstitch__link_items, which the build keeps) would not resolve.
+        copies = work / f"killed_{after}"
+        copies.mkdir()
+        db = copy_db(builds["encrypted"], copies / builds["encrypted"].name)
         _killed_build(work, db, after, master_key)
         left_by_kills[after] = _plain_text_relations(db)
         # The next run: any encrypted build; here one staging view, so that nothing
