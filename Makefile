@@ -14,7 +14,7 @@ export DO_NOT_TRACK := 1
 DEMO_VARS := --vars '{idstitch_demo_seeds: true}'
 
 .PHONY: venv venv-dev demo build lint test test-python test-postgres test-spark \
-	test-latest-duckdb bench clean
+	test-latest-duckdb bench bench-incremental clean
 
 # Two installs into one .venv, a marker for each requirements file: the demo needs only
 # requirements.txt (dbt-duckdb and the helper); tests, lint and bench add
@@ -89,6 +89,11 @@ test-latest-duckdb:
 ## bench: components and full-build benchmark (writes benchmarks/results.md)
 bench: venv-dev
 	bash benchmarks/run.sh
+
+## bench-incremental: an incremental build of a 1% batch against a full rebuild of the
+## same rows, checked equal (writes benchmarks/results_incremental.md)
+bench-incremental: venv-dev
+	$(BIN)/python benchmarks/bench_incremental.py
 
 clean:
 	rm -rf target logs dbt_packages idstitch.duckdb
