@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]  # the repository
 BENCH = REPO / "benchmarks"
 VENV_BIN = REPO / ".venv" / "bin"
 # the script a baseline sub-process runs (``bench.py _scipy ...``)
