@@ -91,8 +91,10 @@
     {#- Pre-hook of a persisted model: the statement deleting the rows the build writes
         again. A scoped build deletes the rows matching `condition_sql` (none: nothing);
         any other build deletes every row, then appends all of them. Nothing when the
-        relation does not exist yet or is replaced anyway (--full-refresh, Spark). -#}
-    {%- if not execute or flags.FULL_REFRESH or target.type == 'spark' or load_relation(this) is none -%}
+        relation does not exist yet or is replaced anyway (--full-refresh; a table on
+        Spark and with encryption on). -#}
+    {%- if not execute or flags.FULL_REFRESH or config.get('materialized') != 'incremental'
+            or load_relation(this) is none -%}
         {{- return('') -}}
     {%- endif -%}
     {%- if not idstitch.scoped_build() -%}

@@ -1,4 +1,4 @@
-{{ config(materialized='view') }}
+{{ config(materialized='view', tags=['idstitch_plain_text']) }}
 {#- Every kept (event, identifier) pair by ranks only: the event's rank in the event
     order, the identifier's anchor_rank and the rank of its own first event. The input
     of the origins and the links between persons (int_idstitch__identifier_origins,
