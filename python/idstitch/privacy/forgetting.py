@@ -126,7 +126,7 @@ def _plan(
         [person],
     ).fetchall()
     hashes: dict[str, str] = {digest: typed.type}
-    # An encrypted build's person id is the keyed hash of the canonical identifier,
+    # An encrypted build's person id is the keyed hash of the person's anchor,
     # so every hash below is also a person id the person may have had; the md5 ids
     # are those of builds before person ids were keyed.
     former_ids = {person, digest, person_hash(typed.type, typed.value)}

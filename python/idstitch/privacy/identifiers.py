@@ -101,7 +101,7 @@ def candidates(identifier: Identifier) -> list[Identifier]:
 
 
 def person_hash(identifier_type: str, value: str, index_key: bytes | None = None) -> str:
-    """The models' person id of a person whose canonical identifier this is: the md5
+    """The models' person id of a person whose anchor this identifier is: the md5
     of ``"type:value"``, or with ``index_key`` (an encrypted build) its keyed hash,
     ``h1:`` + HMAC-SHA256 under the index key (macros/privacy/keyed_ids.sql)."""
     if index_key is not None:
