@@ -1,8 +1,8 @@
 {#- Incremental builds (docs/contract.md, "Incremental builds"). A build is *scoped* when
     it can be: not --full-refresh, encryption off (an encrypted build keeps no plain-text
     state to continue from), an engine with deletes (not Spark), and every persisted
-    model already built; it refuses to run when the identifier rules changed since
-    (rules_fingerprint). A scoped build reads the raw rows received since the last build
+    model already built; on-run-start refuses such a build when the identifier rules
+    changed since (assert_rules_unchanged). A scoped build reads the raw rows received since the last build
     (minus var idstitch_lookback_hours), and recomputes only the persons their events
     touch (int_idstitch__scope_nodes); every other build recomputes everything, in place.
     A column added to a raw table is null in the rows read before (that is how Segment
@@ -45,7 +45,7 @@
     {#- Whether this build is scoped (see the top of this file); never in a unit test, whose
         inputs are its fixtures. -#}
     {%- if not execute or flags.FULL_REFRESH or target.type == 'spark' or idstitch.encryption_enabled()
-            or model.resource_type == 'unit_test' -%}
+            or (model is defined and model.resource_type == 'unit_test') -%}
         {{- return(false) -}}
     {%- endif -%}
     {%- for name in idstitch.persisted_models() -%}
@@ -53,17 +53,28 @@
             {{- return(false) -}}
         {%- endif -%}
     {%- endfor -%}
-    {%- set kept = run_query('select min(rules_fingerprint), max(rules_fingerprint) from '
-        ~ idstitch.model_relation('int_idstitch__identifier_values_normalised')) -%}
-    {%- set current = idstitch.rules_fingerprint() -%}
-    {%- for value in kept.rows[0] if value is not none and value != current -%}
-        {{- exceptions.raise_compiler_error(
-            "idstitch: the identifier rules changed since the last build (the vars "
-            ~ idstitch.rule_vars() | join(', ') ~ ", or the idstitch release): the identifiers "
-            ~ "already read were typed and linked by the old rules. Run `dbt build --full-refresh` "
-            ~ "once; later builds continue incrementally.") -}}
-    {%- endfor -%}
     {{- return(true) -}}
+{%- endmacro %}
+
+
+{% macro assert_rules_unchanged() -%}
+    {#- Run by the package's `on-run-start` hook, once per invocation: a `dbt build` or
+        `dbt run` that would be scoped fails before anything is built when the identifier
+        rules changed since the state was written (rules_fingerprint), asking for
+        --full-refresh. Returns no SQL. -#}
+    {%- if execute and flags.WHICH in ['build', 'run'] and idstitch.scoped_build() -%}
+        {%- set kept = run_query('select min(rules_fingerprint), max(rules_fingerprint) from '
+            ~ idstitch.model_relation('int_idstitch__identifier_values_normalised')) -%}
+        {%- set current = idstitch.rules_fingerprint() -%}
+        {%- for value in kept.rows[0] if value is not none and value != current -%}
+            {{- exceptions.raise_compiler_error(
+                "idstitch: the identifier rules changed since the last build (the vars "
+                ~ idstitch.rule_vars() | join(', ') ~ ", or the idstitch release): the identifiers "
+                ~ "already read were typed and linked by the old rules. Run `dbt build --full-refresh` "
+                ~ "once; later builds continue incrementally.") -}}
+        {%- endfor -%}
+    {%- endif -%}
+    {{- return('') -}}
 {%- endmacro %}
 
 

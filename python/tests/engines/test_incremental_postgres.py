@@ -20,7 +20,7 @@ import pyarrow as pa
 import pytest
 from cross_engine_builds import PostgresEngine
 from dbt_runner import Dbt
-from incremental_batches import as_arrow, as_multiset, cumulative, load_batches, schemas
+from incremental_batches import PUBLISHED, as_arrow, as_multiset, cumulative, load_batches, schemas
 
 pytestmark = [
     pytest.mark.engines,
@@ -31,14 +31,6 @@ pytestmark = [
 ]
 
 PERSONS, SEED, BATCHES = 150, 31, 3
-PUBLISHED = (
-    "users",
-    "user_identifiers",
-    "identifies",
-    "events",
-    "person_merges",
-    "idstitch_data_quality",
-)
 
 
 @pytest.fixture(scope="module")

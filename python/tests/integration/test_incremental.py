@@ -19,15 +19,14 @@ from typing import Any
 
 import pytest
 from dbt_harness import DbtRun, read_table, run_dbt, write_arrow_tables, write_raw_tables
-from incremental_batches import TABLES, as_arrow, as_multiset, cumulative, load_batches, schemas
-
-PUBLISHED = (
-    "users",
-    "user_identifiers",
-    "identifies",
-    "events",
-    "person_merges",
-    "idstitch_data_quality",
+from incremental_batches import (
+    PUBLISHED,
+    TABLES,
+    as_arrow,
+    as_multiset,
+    cumulative,
+    load_batches,
+    schemas,
 )
 
 

@@ -31,6 +31,15 @@ import pyarrow as pa
 from idstitch.generate import generate
 
 TABLES = ("identifies", "tracks", "pages")
+# the relations an incremental build must leave equal to a full rebuild's
+PUBLISHED = (
+    "users",
+    "user_identifiers",
+    "identifies",
+    "events",
+    "person_merges",
+    "idstitch_data_quality",
+)
 Row = dict[str, Any]
 Batch = dict[str, list[Row]]
 
