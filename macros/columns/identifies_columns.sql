@@ -2,8 +2,10 @@
     every message table shares, and the traits (every other column). -#}
 
 {% macro identifies_columns() -%}
-    {#- source_columns() of the identifies table: {snake_name: [raw spellings]}. -#}
-    {{- return(idstitch.source_columns('identifies', required=['id', 'timestamp'])) -}}
+    {#- The columns of the identifies table: {name: [raw spellings]}, the event columns
+        under their snake_case names and every other column under the trait it is
+        (trait_spellings: the column map, `context_traits_<trait>`, its snake_case name). -#}
+    {{- return(idstitch.trait_spellings(idstitch.source_columns('identifies', required=['id', 'timestamp']))) -}}
 {%- endmacro %}
 
 
@@ -24,7 +26,7 @@
         event columns), sorted. A name idstitch writes beside the traits (event_id,
         event_at, event_key, person_id, has_unreadable_timestamp) cannot be a trait's: the build fails,
         naming the raw column, rather than shadow one or drop it silently. -#}
-    {%- set written = ['event_id', 'event_at', 'event_key', 'person_id', 'has_unreadable_timestamp'] -%}
+    {%- set written = idstitch.reserved_column_names() -%}
     {%- set columns = idstitch.identifies_columns() -%}
     {%- set found = [] -%}
     {%- for name in columns.keys() | sort if name not in idstitch.event_columns() -%}

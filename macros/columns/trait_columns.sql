@@ -3,7 +3,9 @@
 {% macro trait_columns(columns) -%}
     {#- Reserved traits (snake_case) present in identifies, address_* and company_*
         included, plus var idstitch_passthrough_traits. Identifier traits excluded.
-        A passthrough trait named like a column `users` has already fails the build. -#}
+        A passthrough trait named like a column `users` has already fails the build; one
+        that identifies lacks (`columns`: identifies_columns()) is a warning in the build
+        log, its column null. -#}
     {%- set reserved = [
         'first_name', 'last_name', 'name', 'username', 'title', 'website', 'avatar',
         'description', 'gender', 'age', 'birthday', 'created_at'
@@ -30,6 +32,12 @@
                 ~ " cannot be a column of users: `" ~ snake ~ "` is "
                 ~ ("empty" if snake == '' else "one of its own columns") ~ "."
             ) -}}
+        {%- endif -%}
+        {%- if execute and snake not in columns -%}
+            {%- do exceptions.warn(
+                "idstitch: the passthrough trait " ~ (name | tojson) ~ " (var idstitch_passthrough_traits)"
+                ~ " is no column of the raw identifies table: users." ~ snake ~ " is null for everyone."
+            ) -%}
         {%- endif -%}
         {%- if snake not in found -%}
             {%- do found.append(snake) -%}

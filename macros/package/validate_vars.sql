@@ -15,6 +15,9 @@
         'idstitch_blocked_values': 'list of strings',
         'idstitch_non_identifier_prefixes': 'list of strings',
         'idstitch_passthrough_traits': 'list of strings',
+        'idstitch_identifier_columns': 'mapping of strings to strings',
+        'idstitch_excluded_identifier_columns': 'list of strings',
+        'idstitch_column_map': 'mapping of strings to strings',
         'idstitch_lookback_hours': 'positive integer',
         'idstitch_max_rounds': 'positive integer',
         'idstitch_components_portable': 'boolean',
@@ -43,6 +46,14 @@
             {{- return(false) -}}
         {%- endif -%}
         {%- for item in value if item is not string -%}
+            {{- return(false) -}}
+        {%- endfor -%}
+        {{- return(true) -}}
+    {%- elif kind == 'mapping of strings to strings' -%}
+        {%- if value is not mapping -%}
+            {{- return(false) -}}
+        {%- endif -%}
+        {%- for key, item in value.items() if key is not string or item is not string -%}
             {{- return(false) -}}
         {%- endfor -%}
         {{- return(true) -}}
