@@ -28,8 +28,11 @@ for come back as plain text, decrypted with the master key (``master_key=``, els
 (``keystore_path=``, else ``$IDSTITCH_KEYSTORE_PATH`` or the file beside the warehouse);
 a forgotten person's values are missing (``pd.NA``). Without the key it is a
 :class:`ReadTableError` saying so; ``decrypt=False`` returns the ``e1:`` ciphertexts as
-stored. Email and phone in ``user_identifiers`` and ``person_merges`` stay keyed hashes
-(``h1:``): they can be matched, not read. Columns not asked for are never decrypted, so
+stored. An encrypted column is text in the warehouse, so it is ``string`` once decrypted,
+whatever its type in a plain build (traits such as ``age`` or ``created_at``: cast with
+``pd.to_numeric`` or ``pd.to_datetime(..., utc=True)``). Email and phone in
+``user_identifiers`` and ``person_merges`` stay keyed hashes (``h1:``): they can be
+matched, not read. Columns not asked for are never decrypted, so
 ``columns=["person_id", "first_seen_at"]`` reads without the key.
 
 The dtypes are in :mod:`idstitch.frames.dtypes`: ``string``, ``Int64``, ``Float64``,

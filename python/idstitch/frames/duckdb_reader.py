@@ -57,7 +57,7 @@ def _encrypted(con: duckdb.DuckDBPyConnection, schema: str, name: str) -> list[s
 def _columns(con: duckdb.DuckDBPyConnection, schema: str, name: str) -> list[str]:
     try:
         cursor = con.execute(f"select * from {_qualified(schema, name)} limit 0")
-    except duckdb.CatalogException:
+    except (duckdb.CatalogException, duckdb.BinderException):
         raise ReadTableError(
             f"no table {schema}.{name} (build the models first with dbt build, or pass the "
             "schema= the marts were built in)"
