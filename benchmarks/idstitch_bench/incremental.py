@@ -24,6 +24,7 @@ import datetime as dt
 import json
 import os
 import shlex
+import shutil
 import subprocess
 import time
 from dataclasses import dataclass
@@ -178,10 +179,24 @@ def dbt_vars(lookback_hours: int) -> str:
 
 
 def dbt_build(
-    db: Path, work: Path, tag: str, lookback_hours: int, *, full_refresh: bool = False
+    db: Path,
+    work: Path,
+    tag: str,
+    lookback_hours: int,
+    *,
+    full_refresh: bool = False,
+    warm_from: str | None = None,
 ) -> Build:
-    """One measured ``dbt build`` (target path ``work/target_<tag>``, log ``logs/<tag>.log``)."""
+    """One measured ``dbt build`` (target path ``work/target_<tag>``, log ``logs/<tag>.log``).
+
+    ``warm_from``: the tag of an earlier build whose target directory is copied first, so
+    dbt finds its saved manifest and skips parsing, as an hourly pipeline's runs do (the
+    same project and vars in the same target path)."""
     target = work / f"target_{tag}"
+    if target.exists():
+        shutil.rmtree(target)
+    if warm_from is not None:
+        shutil.copytree(work / f"target_{warm_from}", target)
     dbt = VENV / "bin" / "dbt"
     cmd = [
         str(dbt) if dbt.exists() else "dbt",
@@ -349,7 +364,9 @@ def run(args: argparse.Namespace, work: Path) -> Outcome:
     full_db = fresh_copy(incr_db, work / f"incr_full_{tag}.duckdb")
 
     say(f"incremental build of the batch (load {load_average()})")
-    incremental = dbt_build(incr_db, work, f"incr_{tag}", args.lookback_hours)
+    incremental = dbt_build(
+        incr_db, work, f"incr_{tag}", args.lookback_hours, warm_from=f"incr_first_{tag}"
+    )
     say(f"  {_figures(incremental)}")
     scope = scope_of(incr_db)
     say(
@@ -358,7 +375,14 @@ def run(args: argparse.Namespace, work: Path) -> Outcome:
     )
 
     say(f"full rebuild: dbt build --full-refresh on a copy (load {load_average()})")
-    full = dbt_build(full_db, work, f"incr_full_{tag}", args.lookback_hours, full_refresh=True)
+    full = dbt_build(
+        full_db,
+        work,
+        f"incr_full_{tag}",
+        args.lookback_hours,
+        full_refresh=True,
+        warm_from=f"incr_first_{tag}",
+    )
     say(f"  {_figures(full)}")
 
     say("comparing the published tables")
@@ -504,7 +528,9 @@ def _data(w: Writer, o: Outcome) -> None:
         "Steps: the history into a fresh DuckDB and `dbt build` (the first build, a full "
         "one); the batch appended to the raw tables; the warehouse copied; `dbt build` on it "
         "(the **incremental run**) and `dbt build --full-refresh` on the copy (the **full "
-        "rebuild**: the same raw rows and the same starting state)."
+        "rebuild**: the same raw rows and the same starting state). Both start from the first "
+        "build's target directory (its saved manifest: dbt skips parsing, as in an hourly "
+        "pipeline that runs the same project with the same vars)."
     )
     w("")
 
@@ -526,7 +552,7 @@ def _results(w: Writer, o: Outcome) -> None:
         f"{_frac(ei, ef)} |"
     )
     w(
-        f"| of which dbt starts up and parses the project (the rest) | {fmt_s(inc.wall_s - ei)} | "
+        f"| of which dbt starts up (the rest) | {fmt_s(inc.wall_s - ei)} | "
         f"{fmt_s(full.wall_s - ef)} | |"
     )
     w(

@@ -31,7 +31,7 @@
             ) as duplicate_rank
         from {{ relation }}
         where
-            event_id is not null and {{ idstitch.trim_whitespace('event_id') }} <> ''
+            not {{ idstitch.is_blank('event_id') }}
             and not has_unreadable_timestamp
     ) as ranked
     where duplicate_rank = 1

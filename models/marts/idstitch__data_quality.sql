@@ -65,12 +65,12 @@ read_rows as (
     select
         '{{ table }}' as table_name,
         count(*) as row_count,
-        count(case when event_id is null or {{ idstitch.trim_whitespace('event_id') }} = '' then 1 end)
+        count(case when {{ idstitch.is_blank('event_id') }} then 1 end)
             as missing_id_count,
         count(
             case
                 when
-                    event_id is not null and {{ idstitch.trim_whitespace('event_id') }} <> ''
+                    not {{ idstitch.is_blank('event_id') }}
                     and has_unreadable_timestamp
                     then 1
             end
