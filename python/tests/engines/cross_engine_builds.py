@@ -1,5 +1,9 @@
 """The engines of the cross-engine test: load a data set, build it with dbt, read tables back.
 
+The published tables are read as DataFrames through ``idstitch.read_table`` (``frame``), with
+the engine's own connection (DuckDB: the file; PostgreSQL: psycopg2; Spark: the session);
+the package's internal relations as plain rows (``read``).
+
 DuckDB and PostgreSQL run dbt in a subprocess; Spark runs it in this process (one Spark
 session, one Derby metastore per JVM). All through the tests' one runner (dbt_runner.py),
 which passes on only the profile settings named in ``PROFILE_SETTINGS``.
@@ -17,11 +21,14 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 from cross_engine_data import RAW_TABLES
 from dbt_runner import Dbt, DbtResult
+
+import idstitch
 
 DBT_TIMEOUT = 3600
 # The profile settings (profiles.yml) a caller of the scripts may tune, passed on to dbt by
@@ -111,6 +118,15 @@ class Engine:
     def read(self, dataset: Dataset, table: str) -> Table:
         raise NotImplementedError
 
+    def warehouse(self, dataset: Dataset) -> Any:
+        """What ``idstitch.read_table`` reads the data set's build from (its ``db``)."""
+        raise NotImplementedError
+
+    def frame(self, dataset: Dataset, table: str) -> pd.DataFrame:
+        """A published table of the data set's build, through ``idstitch.read_table``."""
+        published = dataset.built_schemas[0]
+        return idstitch.read_table(table, self.warehouse(dataset), schema=published)
+
     def table_names(self, dataset: Dataset) -> set[str]:
         """The tables (not views) of the dataset's dbt schema."""
         raise NotImplementedError
@@ -164,6 +180,9 @@ class DuckDBEngine(Engine):
             return _table([d[0] for d in cursor.description], cursor.fetchall())
         finally:
             con.close()
+
+    def warehouse(self, dataset: Dataset) -> Any:
+        return self._path(dataset)
 
     def table_names(self, dataset: Dataset) -> set[str]:
         con = duckdb.connect(str(self._path(dataset)), read_only=True)
@@ -245,6 +264,9 @@ class PostgresEngine(Engine):
             cur.execute(f'select * from "{dataset.schema_of(table)}"."{table}"')
             return _table([d[0] for d in cur.description], cur.fetchall())
 
+    def warehouse(self, dataset: Dataset) -> Any:
+        return self.con
+
     def table_names(self, dataset: Dataset) -> set[str]:
         with self.con.cursor() as cur:
             cur.execute(
@@ -308,6 +330,9 @@ class SparkEngine(Engine):
     def read(self, dataset: Dataset, table: str) -> Table:
         frame = self.spark.table(f"{dataset.schema_of(table)}.{table}")
         return _table(frame.columns, [tuple(row) for row in frame.collect()])
+
+    def warehouse(self, dataset: Dataset) -> Any:
+        return self.spark
 
     def table_names(self, dataset: Dataset) -> set[str]:
         return {
