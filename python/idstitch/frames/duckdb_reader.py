@@ -17,7 +17,7 @@ import pyarrow as pa
 from idstitch import privacy
 from idstitch.crypto import MasterKey, MasterKeyError
 from idstitch.frames.names import ReadTableError, pick_columns, quote_ansi
-from idstitch.keystore import DEFAULT_KEYSTORE_SCHEMA, KeystoreError, attach_keystore
+from idstitch.keystore import KeystoreError, attach_keystore
 from idstitch.outputs import locate_outputs
 from idstitch.paths import default_db_path
 
@@ -81,7 +81,7 @@ def _decrypted(
             con,
             name,
             target_schema=schema,
-            keystore_schema=store or DEFAULT_KEYSTORE_SCHEMA,
+            keystore_schema=store,
             master_key=master_key,
             as_arrow=True,
         )

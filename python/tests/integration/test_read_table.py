@@ -337,3 +337,20 @@ def _naive(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
         }
         for row in rows
     ]
+
+
+def test_the_key_store_is_found_beside_the_warehouse_or_where_told(
+    builds: dict[str, Build], master_key: str, tmp_path: Path, no_settings: None
+) -> None:
+    source = builds["encrypted"].db
+    copy = tmp_path / "moved.duckdb"
+    shutil.copyfile(source, copy)
+    store = tmp_path / "elsewhere" / "keys.duckdb"
+    store.parent.mkdir()
+    shutil.copyfile(default_keystore_path(str(source)), store)
+    key = parse_master_key(master_key)
+    with pytest.raises(idstitch.ReadTableError, match="no idstitch key store at"):
+        idstitch.read_users(copy, schema=SCHEMA, master_key=key)
+    moved = idstitch.read_users(copy, schema=SCHEMA, master_key=key, keystore_path=store)
+    beside = idstitch.read_users(source, schema=SCHEMA, master_key=key)
+    pdt.assert_frame_equal(moved, beside)
