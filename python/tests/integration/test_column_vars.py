@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
-from dbt_harness import DbtRun
+from dbt_harness import DbtRun, run_dbt, write_raw_tables
 from test_warehouse_shapes import assert_persons, comparable, warnings
 
 T0 = datetime(2024, 6, 1, 8, 0, 0)
@@ -218,3 +219,20 @@ def test_column_vars_that_cannot_work_fail_the_build_naming_them(
     if isinstance(mapped, dict) and len(mapped) > 1:  # both columns are named
         named = [c for c in mapped if f'"{c}"' in output or f"`{c}`" in output]
         assert named == list(mapped), run.log_tail()
+
+
+def test_a_changed_column_var_makes_the_next_incremental_build_ask_for_a_full_refresh(
+    tmp_path: Path,
+) -> None:
+    db = tmp_path / "db.duckdb"
+    write_raw_tables(db, _tables(MAPPED))
+    run_dbt(db, tmp_path / "first").check()
+    changes: list[dict[str, Any]] = [
+        {"idstitch_column_map": {"mobile": "phone"}},
+        {"idstitch_excluded_identifier_columns": ["organization_id"]},
+        {"idstitch_identifier_columns": {"team_id": "team_id"}},
+    ]
+    for n, variables in enumerate(changes):
+        refused = run_dbt(db, tmp_path / f"changed{n}", variables=variables)
+        assert not refused.ok, variables
+        assert "identifier rules changed since the last build" in refused.log_tail(200), variables
