@@ -87,20 +87,13 @@ def _read_arrow(
         con, path = open_file(db)
         with closing(con):
             where = schema or default_schema(con, path, project_dir)
-            return read_duckdb(
-                con,
-                where,
-                name,
-                columns,
-                decrypt=decrypt,
-                master_key=master_key,
-                keystore_path=keystore_path,
+            return _read_arrow(
+                name, con, where, columns, decrypt, master_key, keystore_path, project_dir
             )
     if isinstance(db, duckdb.DuckDBPyConnection):
-        where = schema or default_schema(db, None, project_dir)
         return read_duckdb(
             db,
-            where,
+            schema or default_schema(db, None, project_dir),
             name,
             columns,
             decrypt=decrypt,
