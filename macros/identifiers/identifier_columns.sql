@@ -150,9 +150,11 @@
 
 
 {% macro identifier_column_type(name) -%}
-    {#- The identifier type of a trait column's values (identifier_columns()); a column that
-        carries no identifiers is returned as it is. -#}
-    {{- return(idstitch.identifier_columns().get(name, name)) -}}
+    {#- The identifier type of a trait column's values: its type in var
+        idstitch_identifier_columns, else its own name (so also for a column that carries no
+        identifiers). Reads the var only, not the table: it is called once per trait. -#}
+    {%- set listed = idstitch._listed_identifier_columns() if execute else none -%}
+    {{- return((listed or {}).get(name, name)) -}}
 {%- endmacro %}
 
 
@@ -165,8 +167,8 @@
             when {{ source_column_expr }} = 'user_id'
                 and {{ idstitch.is_email_shaped(raw_value_expr) }} then 'email'
             when {{ source_column_expr }} = 'user_id' then 'external_id'
-            {%- for name, type in idstitch.identifier_columns().items() if type != name %}
-            when {{ source_column_expr }} = '{{ name }}' then '{{ type }}'
+            {%- for name in idstitch.identifier_trait_columns() if idstitch.identifier_column_type(name) != name %}
+            when {{ source_column_expr }} = '{{ name }}' then '{{ idstitch.identifier_column_type(name) }}'
             {%- endfor %}
             else {{ source_column_expr }}
         end
