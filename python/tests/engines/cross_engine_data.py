@@ -1,9 +1,9 @@
 """The hand-made data set of the cross-engine test: small raw tables full of what engines are
 known to do differently (regular expression classes and a no-break space, text collation and
 ties, nulls in orderings, padding with tabs and newlines, non-ASCII case, camelCase columns,
-duplicate message ids, a long chain, timestamps as ISO-8601 text with offsets in `pages` and
-as epoch seconds or milliseconds in `tracks`, some of them unreadable, and merges of persons
-decided by the event order and byte order)."""
+RudderStack's context_traits_* columns, duplicate message ids, a long chain, timestamps as
+ISO-8601 text with offsets in `pages` and as epoch seconds or milliseconds in `tracks`, some
+of them unreadable, and merges of persons decided by the event order and byte order)."""
 
 from __future__ import annotations
 
@@ -53,6 +53,11 @@ IDENTIFIES_SCHEMA = pa.schema(
         ("stripe_customer_id", pa.string()),
         ("stripeCustomerId", pa.string()),
         ("context_device_id", pa.string()),
+        # RudderStack's spelling of traits: the trait's own column wins in a row with both
+        ("context_traits_email", pa.string()),
+        ("context_traits_phone", pa.string()),
+        ("context_traits_zendesk_id", pa.string()),
+        ("context_traits_age", pa.string()),  # `age` is an integer: the trait is read as text
         *[(name, pa.string()) for name in HOSTILE_COLUMNS],
     ]
 )
@@ -120,6 +125,7 @@ def edge_tables() -> dict[str, pa.Table]:
     _values(r)
     _orderings(r)
     _columns(r)
+    _context_traits(r)
     _duplicates_and_chain(r)
     _ordinary_persons(r)
     _timestamps_and_invisible_characters(r)
@@ -231,6 +237,28 @@ def _columns(r: _Rows) -> None:
         "identifies",
         user_id="u-hostile",
         **{name: f"hostile {name}" for name in HOSTILE_COLUMNS},
+    )
+
+
+def _context_traits(r: _Rows) -> None:
+    """RudderStack's ``context_traits_*`` columns: alone, and beside the trait's own column
+    (of another type, for ``age``)."""
+    r.add(
+        "identifies",
+        anonymous_id="anon-rudder",
+        context_traits_email="Rudder@Example.COM",
+        context_traits_phone="+44 20 7946 0958",
+        context_traits_zendesk_id="zd-rudder",
+        context_traits_age="52",
+    )
+    r.add(
+        "identifies",
+        user_id="u-rudder",
+        email="rudder.top@example.com",
+        context_traits_email="rudder.context@example.com",
+        context_traits_zendesk_id="zd-rudder",
+        age=53,
+        context_traits_age="fifty-three",
     )
 
 
