@@ -4,12 +4,14 @@
     {#- identifier_type is a literal type name known at compile time. Every value is
         trimmed of white space and invisible characters (trim_whitespace) and put in
         Unicode NFC (unicode_nfc; not on Spark, which has no such function), then: emails
-        are lower-cased, phones lose spaces and + . ( ) -, every other type is kept so. -#}
+        are lower-cased and lose a leading `mailto:` and trailing dots; phones are written
+        in E.164 (phone_e164: the default country's national form and the international
+        form of one number are one value); every other type is kept so. -#}
     {%- set cleaned = idstitch.unicode_nfc(idstitch.trim_whitespace(expr)) -%}
     {%- if identifier_type == 'email' -%}
-        lower({{ cleaned }})
+        {{ idstitch.regexp_remove('lower(' ~ cleaned ~ ')', '^mailto:|[.]+$') }}
     {%- elif identifier_type == 'phone' -%}
-        {{ idstitch.regexp_remove(cleaned, '[[:space:]+.()-]') }}
+        {{ idstitch.phone_e164(cleaned) }}
     {%- else -%}
         {{ cleaned }}
     {%- endif -%}

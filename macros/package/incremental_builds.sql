@@ -80,7 +80,7 @@
 
 {% macro rule_vars() -%}
     {#- The vars that decide what an identifier is and which person it names. -#}
-    {{- return(['idstitch_identifier_precedence', 'idstitch_blocked_values',
+    {{- return(['idstitch_identifier_precedence', 'idstitch_blocked_values', 'idstitch_default_phone_country',
         'idstitch_non_identifier_prefixes', 'idstitch_passthrough_traits',
         'idstitch_identifier_columns', 'idstitch_excluded_identifier_columns', 'idstitch_column_map']) -}}
 {%- endmacro %}

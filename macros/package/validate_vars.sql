@@ -13,6 +13,7 @@
         'idstitch_demo_seeds': 'boolean',
         'idstitch_identifier_precedence': 'list of strings',
         'idstitch_blocked_values': 'list of strings',
+        'idstitch_default_phone_country': 'string',
         'idstitch_non_identifier_prefixes': 'list of strings',
         'idstitch_passthrough_traits': 'list of strings',
         'idstitch_identifier_columns': 'mapping of strings to strings',

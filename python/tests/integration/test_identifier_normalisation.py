@@ -6,6 +6,11 @@ identifiers. Now both ends of every value are trimmed of white space, zero-width
 and direction marks (inside a value they stay), and every identifier is put in NFC, on
 DuckDB and PostgreSQL. Spark SQL has no NFC function: there an NFD spelling stays its own
 identifier, which the contract says and the last test holds the package to.
+
+Issue 15: the national and international spellings of one phone are one identifier (E.164,
+read with var idstitch_default_phone_country, US by default; test_phone_agreement.py holds
+the rule to the phonenumbers library), emails lose a `mailto:` and trailing dots, and a
+value that is no phone or no email address is rejected with its own reason, counted.
 """
 
 from __future__ import annotations
@@ -48,6 +53,16 @@ def _tables() -> dict[str, list[dict[str, Any]]]:
         {**_identify(8, anonymous_id="anon-8"), "id": "\u200b\u00a0"},
         # only invisible characters: empty, rejected
         _identify(9, anonymous_id="anon-9", external_id="\u200b\u200e\u3000"),
+        # one phone, national and international
+        _identify(10, anonymous_id="anon-10", phone="+1 (415) 555-7777"),
+        _identify(11, anonymous_id="anon-11", phone="415.555.7777"),
+        _identify(12, anonymous_id="anon-12", phone="001 415 555 7777"),
+        # one email, with mailto: and a trailing dot; a user_id with mailto: is an email
+        _identify(13, anonymous_id="anon-13", email="mailto:jane@example.com"),
+        _identify(14, anonymous_id="anon-14", email="jane@example.com."),
+        _identify(15, anonymous_id="anon-15", user_id="MAILTO:Max@Example.com"),
+        # no email address, no phone: rejected, counted
+        _identify(16, anonymous_id="anon-16", email="not-an-email", phone="12345"),
     ]
     return {"identifies": identifies}
 
@@ -75,7 +90,7 @@ def test_invisible_characters_are_trimmed_and_nfd_is_nfc(built: DbtRun) -> None:
     assert found[("anonymous_id", "anon-3")] == found[("anonymous_id", "anon-4")]
     assert ("anonymous_id", "anon-rtl") in found
     assert ("external_id", "u-bom") in found
-    assert ("phone", "15550102345") in found
+    assert ("phone", "+15550102345") in found
     assert ("external_id", "a\u00a0b") in found
     values = [value for _, value in found]
     assert not any(v != v.strip(oracle_text.TRIMMED) for v in values)
@@ -88,6 +103,28 @@ def test_invisible_only_values_are_counted(built: DbtRun) -> None:
     }
     assert quality[("identifies", "missing_message_id_dropped", None)] == 1
     assert quality[("identifies", "identifier_rejected_empty", "external_id")] == 1
+
+
+def test_phones_and_emails_of_one_person_are_one_identifier(built: DbtRun) -> None:
+    found = _identifiers(built)
+    phone = found[("phone", "+14155557777")]
+    assert {found[("anonymous_id", f"anon-{n}")] for n in (10, 11, 12)} == {phone}
+    email = found[("email", "jane@example.com")]
+    assert {found[("anonymous_id", f"anon-{n}")] for n in (1, 2, 13, 14)} == {email}
+    assert found[("email", "max@example.com")] == found[("anonymous_id", "anon-15")]
+    assert not [value for kind, value in found if kind == "phone" and not value.startswith("+")]
+
+
+def test_no_phone_and_no_email_are_counted_by_reason(built: DbtRun) -> None:
+    quality = {
+        (r["table_name"], r["check_name"], r["identifier_type"]): r["row_count"]
+        for r in built.read("idstitch_data_quality")
+    }
+    assert quality[("identifies", "identifier_rejected_invalid_email", "email")] == 1
+    assert quality[("identifies", "identifier_rejected_invalid_phone", "phone")] == 1
+    found = _identifiers(built)
+    assert ("email", "not-an-email") not in found
+    assert not [value for kind, value in found if kind == "phone" and "12345" in value]
 
 
 def test_oracle_normalises_the_same_way(built: DbtRun) -> None:

@@ -154,12 +154,14 @@ def s_junk(s: Scenario) -> None:
         for value in values:
             s.emit({col: value}, "identifies")
             s.emit({col: value, "anonymous_id": f"{p}:carrier"}, "identifies")
-    # phones: exactly 7 digits is a phone, 6 is not
+    # phones (default country US): 10 digits are a phone, 9 and 7 (local only) are not
     for i in range(10):
-        seven = f"7{s.number:02d}{i:04d}"
-        six = f"6{s.number:02d}{i:03d}"
+        ten = f"7{s.number:02d}{i:07d}"
+        nine = f"6{s.number:02d}{i:06d}"
+        seven = f"5{s.number:02d}{i:04d}"
+        s.emit({"anonymous_id": f"{p}:ph10-{i}", "phone": f"{ten[:3]}-{ten[3:]}"}, "identifies")
+        s.emit({"anonymous_id": f"{p}:ph9-{i}", "phone": f"{nine[:3]}-{nine[3:]}"}, "identifies")
         s.emit({"anonymous_id": f"{p}:ph7-{i}", "phone": f"{seven[:3]}-{seven[3:]}"}, "identifies")
-        s.emit({"anonymous_id": f"{p}:ph6-{i}", "phone": f"{six[:3]}-{six[3:]}"}, "identifies")
     # junk anonymous_id must not link two real user ids
     s.emit({"anonymous_id": "null", "user_id": f"{p}:left"}, "tracks")
     s.emit({"anonymous_id": "null", "user_id": f"{p}:right"}, "tracks")
@@ -339,7 +341,7 @@ def s_three_way(s: Scenario) -> None:
             "anonymous_id": f"{p}:tw{group}a",
             "user_id": f"{p}:tw{group}u",
             "email": f"{p}.tw{group}@example.com",
-            "phone": f"8{s.number:03d}{group:06d}",
+            "phone": f"+1 8{s.number:02d} {group:07d}",
             "zendesk_id": f"{p}:tw{group}z",
         }
         used = rng.sample(columns, size)

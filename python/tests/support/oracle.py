@@ -21,7 +21,9 @@ Rules (the contract):
   (``TRIMMED``); every identifier value is then put in Unicode NFC.
 * Identifiers of an event: ``anonymous_id`` (trimmed), ``user_id`` (trimmed; ``email`` if
   it is email-shaped, lower-cased, else ``external_id``); on identifies only, the traits
-  ``external_id``, ``email`` (lower-cased), ``phone`` (digits only, >= 7 of them) and every
+  ``external_id``, ``email`` (lower-cased, no ``mailto:``, no trailing dots, email-shaped),
+  ``phone`` (E.164 as the phonenumbers library gives it, read with the default country
+  ``DEFAULT_PHONE_COUNTRY``: oracle_phone.py) and every
   other ``*_id`` column (type = snake_case column name) except ``id``, ``anonymous_id``,
   ``user_id``, ``external_id`` and ``context_*`` / ``company_*`` columns.
 * camelCase column names mean their snake_case name; snake_case wins when non-null.
@@ -46,9 +48,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from oracle_phone import DEFAULT_PHONE_COUNTRY, phone_e164
 from oracle_replay import EventKey, Identifier, MergeRow, UnionFind, precedence_key, replay
 from oracle_replay import person_id_of as person_id_of  # re-exported for the tests
-from oracle_text import ASCII_SPACE, read_row_times, trim
+from oracle_text import read_row_times, trim
 
 TABLES = ("identifies", "tracks", "pages")
 
@@ -57,7 +60,6 @@ EMAIL_SHAPE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 NON_IDENTIFIER_PREFIXES = ("context_", "company_")
 # *_id columns that are not "other" identifier types (handled separately or not identifiers).
 RESERVED_ID_COLUMNS = frozenset(["id", "anonymous_id", "user_id", "external_id"])
-PHONE_STRIP = frozenset(" +-.()")
 
 
 # --------------------------------------------------------------------------- names
@@ -119,12 +121,14 @@ def normalise(identifier_type: str, raw: Any) -> str | None:
         return None
     cleaned = unicodedata.normalize("NFC", trimmed)
     if identifier_type == "email":
-        value = cleaned.lower()
-    elif identifier_type == "phone":
-        kept = "".join(ch for ch in cleaned if ch not in PHONE_STRIP and ch not in ASCII_SPACE)
-        if not kept or not all(ch in "0123456789" for ch in kept) or len(kept) < 7:
+        value = re.sub(r"[.]+$", "", cleaned.lower().removeprefix("mailto:"))
+        if value and not EMAIL_SHAPE.match(value):
             return None
-        value = kept
+    elif identifier_type == "phone":
+        phone = phone_e164(cleaned, DEFAULT_PHONE_COUNTRY)
+        if phone is None:
+            return None
+        value = phone
     else:
         value = cleaned
     if is_junk(value):

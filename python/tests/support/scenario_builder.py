@@ -104,15 +104,18 @@ class Scenario:
             elif style < 0.35:
                 value = value[0].upper() + value[1:].replace("example", "Example")
         elif kind == "phone":
-            d = f"9{self.number:03d}{int(label):07d}"
+            # a US number (the default phone country) unique to the scenario and label, in
+            # national and international spellings that are one E.164 phone, +1<d>
+            d = f"{200 + self.number:03d}{int(label):07d}"
             value = rng.choice(
                 [
                     d,
-                    "+" + d,
-                    f"+{d[0]} ({d[1:4]}) {d[4:7]}-{d[7:]}",
-                    f"{d[:4]}.{d[4:7]}.{d[7:]}",
-                    f"{d[:4]} {d[4:]}",
-                    f"({d[:4]})-{d[4:]}",
+                    "+1" + d,
+                    f"+1 ({d[:3]}) {d[3:6]}-{d[6:]}",
+                    f"{d[:3]}.{d[3:6]}.{d[6:]}",
+                    f"1 {d[:3]} {d[3:]}",
+                    f"({d[:3]})-{d[3:]}",
+                    f"001 {d[:3]} {d[3:6]} {d[6:]}",
                 ]
             )
         else:

@@ -207,7 +207,7 @@ def test_an_event_touching_three_persons_gives_two_rows() -> None:
                 row("t3", 1.5, anonymous_id="c1"),
             ],
             "identifies": [
-                row("i0", 2, anonymous_id="c1", email="c@x.io", phone="555 0001"),
+                row("i0", 2, anonymous_id="c1", email="c@x.io", phone="555 000 0001"),
                 # three persons, plus a new external id and a new phone that belong to neither
                 row(
                     "i1",
@@ -216,7 +216,7 @@ def test_an_event_touching_three_persons_gives_two_rows() -> None:
                     user_id="b",
                     email="c@x.io",
                     external_id="new",
-                    phone="555-0001",
+                    phone="555-000-0001",
                     zendesk_id="z-new",
                 ),
             ],

@@ -122,10 +122,14 @@ def test_normalise_rules():
     assert normalise("external_id", "   ") is None
     assert normalise("external_id", " NULL ") is None
     assert normalise("email", " Foo@Example.COM ") == "foo@example.com"
-    assert normalise("email", "not-an-email") == "not-an-email"  # no shape check on trait
+    assert normalise("email", "not-an-email") is None  # invalid_email
+    assert normalise("email", "MAILTO:Jane@Example.com.") == "jane@example.com"
     assert normalise("email", " None") is None
-    assert normalise("phone", "+1 (555) 123-4567") == "15551234567"
-    assert normalise("phone", "555.1234") == "5551234"
+    assert normalise("phone", "+1 (555) 123-4567") == "+15551234567"
+    assert normalise("phone", "555.123.4567") == "+15551234567"
+    assert normalise("phone", "001 555 123 4567") == "+15551234567"
+    assert normalise("phone", "+44 20 7946 0958") == "+442079460958"
+    assert normalise("phone", "555.1234") is None  # 7 digits: no area code (local only)
     assert normalise("phone", "123456") is None  # 6 digits
     assert normalise("phone", "555-CALL-NOW") is None  # letters
     assert normalise("phone", "(000) 000-0000") is None  # normalised value is junk
@@ -139,7 +143,7 @@ def test_event_identifiers_user_id_typing_and_traits():
         anonymous_id=" a1 ",
         user_id=" Bob@Example.com ",
         external_id="X9",
-        phone="555 1234",
+        phone="555 123 4567",
         stripeCustomerId="cus_1",
         zendesk_id="zd 7 ",
         company_id="acme",
@@ -151,7 +155,7 @@ def test_event_identifiers_user_id_typing_and_traits():
         ("anonymous_id", "a1"),
         ("email", "bob@example.com"),
         ("external_id", "X9"),
-        ("phone", "5551234"),
+        ("phone", "+15551234567"),
         ("stripe_customer_id", "cus_1"),
         ("zendesk_id", "zd 7"),
     }
@@ -219,7 +223,7 @@ def test_resolve_hand_computed():
     tables = {
         "identifies": [
             ev("i1", 10, anonymous_id="a1", user_id="U2", email="B@X.io"),
-            ev("i2", 30, user_id="U1", phone="555-0001"),
+            ev("i2", 30, user_id="U1", phone="555-000-0001"),
             ev("i2", 0, received=99, user_id="Ulate"),  # duplicate, loses
             ev("i3", 40, anonymous_id="a9", email="null", phone="123"),  # junk traits
         ],
@@ -231,14 +235,14 @@ def test_resolve_hand_computed():
         "pages": [ev("p1", 60, anonymous_id="a3"), ev("p2", 70)],
     }
     res = resolve(tables)
-    # component {a1, U2, b@x.io, a2, U1, 5550001}; {a9}; {a3}
+    # component {a1, U2, b@x.io, a2, U1, +15550000001}; {a9}; {a3}
     big = {
         ("anonymous_id", "a1"),
         ("external_id", "U2"),
         ("email", "b@x.io"),
         ("anonymous_id", "a2"),
         ("external_id", "U1"),
-        ("phone", "5550001"),
+        ("phone", "+15550000001"),
     }
     assert res.partition() == {
         frozenset(big),
@@ -260,13 +264,13 @@ def test_resolve_hand_computed():
     # canonical: external_ids U2 first seen at 10, U1 at 30 -> U2, though a1 gives the id
     assert (user.canonical_id_type, user.canonical_id_value) == ("external_id", "U2")
     # U1 last seen at 50 beats U2 at 10
-    assert (user.external_id, user.email, user.phone) == ("U1", "b@x.io", "5550001")
+    assert (user.external_id, user.email, user.phone) == ("U1", "b@x.io", "+15550000001")
     assert (user.anonymous_id_count, user.identifier_count) == (2, 6)
     assert (user.first_seen_at, user.last_seen_at) == (at(5), at(50))
     assert (user.identify_count, user.track_count, user.page_count) == (2, 3, 0)
     assert res.event_person[("pages", "p2")] is None
     assert res.event_person[("identifies", "i3")] == person("anonymous_id", "a9")
-    # i2 (30) starts the person {U1, 5550001}, anchored by U1 (external_id > phone); t3 (50)
+    # i2 (30) starts the person {U1, +15550000001}, anchored by U1 (external_id > phone); t3 (50)
     # joins it to a1's older person: U1's id is retired into a1's
     assert set(res.merges) == {person("external_id", "U1")}
     merge = res.merges[person("external_id", "U1")]
@@ -461,7 +465,7 @@ def test_resolve_matches_brute_force(seed):
         "anonymous_id": [f"a{i}" for i in range(8)] + ["null", " ", "0-0"],
         "user_id": [f"u{i}" for i in range(4)] + [f"u{i}@x.io" for i in range(3)] + ["-1"],
         "email": [f"U{i}@X.io" for i in range(3)] + ["none"],
-        "phone": ["555 000 1", "555-0002", "12", "000-0000"],
+        "phone": ["555 000 0001", "+1 555-000-0001", "555-000-0002", "12", "000-0000"],
         "external_id": ["u1", " u2 ", "unknown"],
         "zendesk_id": ["z1", "z2"],
         "stripeCustomerId": ["c1", "c2"],
