@@ -14,11 +14,14 @@
 {% macro is_blank(expr) -%}
     {#- Boolean SQL: the text is null or nothing is left of it after trim_whitespace. Every
         trimmed character is outside printable ASCII (33-126), so a text starting with one
-        is not blank: the common case skips the trim. -#}
-    ({{ expr }} is null or (
-        not coalesce(ascii({{ expr }}) between 33 and 126, false)
-        and {{ idstitch.trim_whitespace(expr) }} = ''
-    ))
+        is not blank: the common case skips the trim. A case, not an `and`: engines
+        evaluate both sides of a boolean operator over a whole batch of rows, a case's
+        branches only for the rows that reach them. -#}
+    (case
+        when {{ expr }} is null then true
+        when ascii({{ expr }}) between 33 and 126 then false
+        else {{ idstitch.trim_whitespace(expr) }} = ''
+    end)
 {%- endmacro %}
 
 {% macro _trimmed_code_points() -%}
