@@ -8,7 +8,7 @@
 {#- One row per (event, candidate identifier value): which column it came from, its
     type and 64-bit node id (values: int_idstitch__identifier_values_normalised), or why it is no
     identifier (rejection_reason; rejected rows keep the raw value so they can be
-    counted and shown), and its event's loaded_at. Integers and short codes only: it is
+    counted and shown); an alias call's previous_id is looked up as a user_id, and its event's loaded_at. Integers and short codes only: it is
     the widest table. Persisted: a scoped build (macros/package/incremental_builds.sql)
     extracts the events written since the last one, after deleting the rows of their
     earlier copies (int_idstitch__nodes_superseded has read them first). -#}
@@ -55,6 +55,7 @@ candidates as (
         event_at,
         loaded_at,
         'anonymous_id' as source_column,
+        'anonymous_id' as dictionary_column,
         anonymous_id as raw_value
     from events
     where anonymous_id is not null
@@ -67,9 +68,25 @@ candidates as (
         event_at,
         loaded_at,
         'user_id' as source_column,
+        'user_id' as dictionary_column,
         user_id as raw_value
     from events
     where user_id is not null
+
+    union all
+
+    {#- an alias call's previous_id (macro alias_previous_id), typed like a user_id: the
+        dictionary holds it under user_id #}
+    select
+        event_type,
+        event_key,
+        event_at,
+        loaded_at,
+        'previous_id' as source_column,
+        'user_id' as dictionary_column,
+        previous_id as raw_value
+    from events
+    where previous_id is not null
 
     {#- Identify traits. A trait equal to what user_id already gave the event is not
         emitted twice (user_id 83561 with external_id 83561 is one identifier). -#}
@@ -83,6 +100,7 @@ candidates as (
         event_at,
         loaded_at,
         '{{ trait }}' as source_column,
+        '{{ trait }}' as dictionary_column,
         cast({{ idstitch.quote_identifier(trait) }} as {{ dbt.type_string() }}) as raw_value
     from identifies
     where
@@ -107,7 +125,7 @@ final as (
     from candidates
     inner join dictionary
         on
-            candidates.source_column = dictionary.source_column
+            candidates.dictionary_column = dictionary.source_column
             and candidates.raw_value = dictionary.raw_value
 
 )

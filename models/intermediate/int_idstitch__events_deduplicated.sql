@@ -6,15 +6,18 @@
     tags=['idstitch_plain_text'],
     pre_hook="{{ idstitch.clear_for_rebuild() }}"
 ) }}
-{#- Every identify, track and page message once, with the columns that identify
-    its sender, and loaded_at, when the build that wrote it started. Keyed by
-    (event_type, event_id); event_key is a 64-bit hash of both, tested unique, so later
-    steps join on integers instead of message-id strings. Persisted: a scoped build
-    (macros/package/incremental_builds.sql) writes the identify calls the identifies step
-    wrote since, and the track and page messages received since the last build that
-    are new or whose new copy wins over the kept one (deduplicate_events). -#}
+{#- Every identify, track, page, screen and alias message once, with the columns that
+    identify its sender (previous_id: an alias call's other identifier, macro
+    alias_previous_id; null for every other type), and loaded_at, when the build that
+    wrote it started. Keyed by (event_type, event_id); event_key is a 64-bit hash of
+    both, tested unique, so later steps join on integers instead of message-id strings.
+    A skipped raw table (macro skipped_table_reason) has no rows. Persisted: a scoped
+    build (macros/package/incremental_builds.sql) writes the identify calls the
+    identifies step wrote since, and the other messages received since the last build
+    that are new or whose new copy wins over the kept one (deduplicate_events). -#}
 {%- set columns = ['event_id', 'event_at', 'received_at', 'anonymous_id', 'user_id'] -%}
 {%- set scoped = idstitch.scoped_build() -%}
+{%- set optional_tables = idstitch.event_tables()[1:] -%}
 
 with
 
@@ -27,28 +30,23 @@ identifies as (
 
 ),
 
-tracks as (
+{%- for table, event_type in optional_tables %}
 
-    select * from {{ ref('stg_idstitch__tracks') }}
-    where {{ idstitch.received_since(this, "event_type = 'track'") }}
+{{ table }} as (
 
-),
-
-pages as (
-
-    select * from {{ ref('stg_idstitch__pages') }}
-    where {{ idstitch.received_since(this, "event_type = 'page'") }}
+    select * from {{ ref('stg_idstitch__' ~ table) }}
+    where {{ idstitch.received_since(this, "event_type = '" ~ event_type ~ "'") }}
 
 ),
 
-{%- for table, event_type in [('tracks', 'track'), ('pages', 'page')] %}
+{%- set table_columns = columns + (['previous_id'] if table == 'aliases' else []) %}
 
 {{ table }}_candidates as (
 
-    select {{ columns | join(', ') }}, has_unreadable_timestamp, 0 as stored_copy from {{ table }}
+    select {{ table_columns | join(', ') }}, has_unreadable_timestamp, 0 as stored_copy from {{ table }}
     {%- if scoped %}
     union all
-    select {{ columns | join(', ') }}, false as has_unreadable_timestamp, 1 as stored_copy
+    select {{ table_columns | join(', ') }}, false as has_unreadable_timestamp, 1 as stored_copy
     from {{ this }} as kept
     where
         kept.event_type = '{{ event_type }}'
@@ -59,20 +57,29 @@ pages as (
 
 {{ table }}_deduplicated as (
 
-    {{ idstitch.deduplicate_events(table ~ '_candidates', columns, 'stored_copy') }}
+    {{ idstitch.deduplicate_events(table ~ '_candidates', table_columns, 'stored_copy') }}
 
 ),
 {%- endfor %}
 
 unioned as (
 
-    select 'identify' as event_type, {{ columns | join(', ') }} from identifies
+    select
+        'identify' as event_type, {{ columns | join(', ') }},
+        cast(null as {{ dbt.type_string() }}) as previous_id
+    from identifies
+    {%- for table, event_type in optional_tables %}
     union all
-    select 'track' as event_type, {{ columns | join(', ') }} from tracks_deduplicated
+    select
+        '{{ event_type }}' as event_type, {{ columns | join(', ') }},
+        {%- if table == 'aliases' %}
+        {{ idstitch.alias_previous_id('previous_id', 'anonymous_id', 'user_id') }} as previous_id
+        {%- else %}
+        cast(null as {{ dbt.type_string() }}) as previous_id
+        {%- endif %}
+    from {{ table }}_deduplicated
     where stored_copy = 0
-    union all
-    select 'page' as event_type, {{ columns | join(', ') }} from pages_deduplicated
-    where stored_copy = 0
+    {%- endfor %}
 
 ),
 

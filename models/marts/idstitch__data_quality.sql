@@ -1,29 +1,29 @@
 {#- What the build set aside and why, so nothing is dropped without a count:
     messages without id, messages whose timestamp cannot be read (listed only when there
     are some), duplicate message ids, events without any identifier,
-    every rejected identifier value by type and reason, and the events of forgotten
-    persons (int_idstitch__events_suppressed; none without encryption). -#}
+    every rejected identifier value by type and reason, the events of forgotten
+    persons (int_idstitch__events_suppressed; none without encryption), and the optional
+    raw tables this build skipped (table_skipped, row_count 0, example_value the reason:
+    macro skipped_table_reason). -#}
+{%- set read_tables = [] -%}
+{%- set skipped_tables = [] -%}
+{%- for table, event_type in idstitch.event_tables() -%}
+{%- set reason = none if table == 'identifies' else idstitch.skipped_table_reason(table) -%}
+{%- if reason is none -%}
+{%- do read_tables.append(table) -%}
+{%- else -%}
+{%- do skipped_tables.append((table, reason)) -%}
+{%- endif -%}
+{%- endfor %}
 
 with
+{% for table, event_type in idstitch.event_tables() %}
+{{ table }} as (
 
-identifies as (
-
-    select * from {{ ref('stg_idstitch__identifies') }}
-
-),
-
-tracks as (
-
-    select * from {{ ref('stg_idstitch__tracks') }}
+    select * from {{ ref('stg_idstitch__' ~ table) }}
 
 ),
-
-pages as (
-
-    select * from {{ ref('stg_idstitch__pages') }}
-
-),
-
+{% endfor %}
 published_events as (
 
     {#- every kept event with its person (null without identifier); not the graph's
@@ -58,7 +58,7 @@ kept_rows as (
 
 read_rows as (
 
-    {%- for table in ['identifies', 'tracks', 'pages'] %}
+    {%- for table in read_tables %}
     {%- if not loop.first %}
     union all
     {%- endif %}
@@ -194,6 +194,31 @@ suppressed as (
 
 ),
 
+skipped as (
+
+    {%- for table, reason in skipped_tables %}
+    {%- if not loop.first %}
+    union all
+    {%- endif %}
+    select
+        '{{ table }}' as table_name,
+        'table_skipped' as check_name,
+        cast(null as {{ dbt.type_string() }}) as identifier_type,
+        0 as row_count,
+        cast('{{ reason }}' as {{ dbt.type_string() }}) as example_value
+    {%- endfor %}
+    {%- if skipped_tables | length == 0 %}
+    select
+        cast(null as {{ dbt.type_string() }}) as table_name,
+        cast(null as {{ dbt.type_string() }}) as check_name,
+        cast(null as {{ dbt.type_string() }}) as identifier_type,
+        0 as row_count,
+        cast(null as {{ dbt.type_string() }}) as example_value
+    where 1 = 0
+    {%- endif %}
+
+),
+
 final as (
 
     select
@@ -210,6 +235,11 @@ final as (
         table_name, check_name, identifier_type,
         cast(row_count as {{ dbt.type_bigint() }}) as row_count, example_value
     from suppressed
+    union all
+    select
+        table_name, check_name, identifier_type,
+        cast(row_count as {{ dbt.type_bigint() }}) as row_count, example_value
+    from skipped
 
 )
 

@@ -1,6 +1,8 @@
-{#- Every pages call: the event columns cast and renamed, nothing filtered. -#}
-{%- set columns = idstitch.source_columns('pages', required=['id', 'timestamp']) -%}
-
+{#- Every pages call: the event columns cast and renamed, nothing filtered; no rows when
+    the table is skipped (absent, or var idstitch_using_pages false). -#}
+{%- set skipped = idstitch.skipped_table_reason('pages') -%}
+{%- set columns = {} if skipped else idstitch.source_columns('pages', required=['id', 'timestamp']) -%}
+{{ idstitch.log_skipped_table('pages') }}
 {%- if idstitch.demo_seeds_enabled() %}
 -- depends_on: {{ ref('demo_pages') }}
 {%- endif %}
@@ -8,7 +10,13 @@ with
 
 source as (
 
+    {#- a skipped table (macro skipped_table_reason) is read as no rows: every column null #}
+    {%- if skipped %}
+    select 1 as no_rows
+    where 1 = 0
+    {%- else %}
     select * from {{ source('idstitch', 'pages') }}
+    {%- endif %}
 
 ),
 
