@@ -42,10 +42,18 @@ def _expression(column: str, kind: str, scale: int | None) -> tuple[str, pa.Data
     return quoted, pa.null()
 
 
+def _exists(spark: Any, schema: str, name: str) -> bool:
+    """The table exists (Spark 3.4 takes a qualified name; 3.3 only the database apart)."""
+    major, minor = (int(part) for part in str(spark.version).split(".")[:2])
+    if (major, minor) >= (3, 4):
+        return bool(spark.catalog.tableExists(f"{quote_spark(schema)}.{quote_spark(name)}"))
+    return bool(spark.catalog.tableExists(name, schema))
+
+
 def read_spark(spark: Any, schema: str, name: str, columns: Sequence[str] | None) -> pa.Table:
     """The table as Arrow, every column typed by its Spark type."""
     qualified = f"{quote_spark(schema)}.{quote_spark(name)}"
-    if not spark.catalog.tableExists(name, schema):
+    if not _exists(spark, schema, name):
         raise ReadTableError(
             f"no table {schema}.{name} (build the models first with dbt build --target "
             "spark, or pass the schema= the marts were built in)"
