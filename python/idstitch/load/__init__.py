@@ -26,16 +26,19 @@ Where rows go (one row per message, the way a Segment warehouse writes them):
   booleans as their JSON text (``83561`` -> ``'83561'``, ``true`` ->
   ``'true'``; an integral float in an id-like column loses its ``.0``);
   arrays as JSON text; empty objects and nulls give no value.
-* ``track`` -> ``tracks`` with ``event``; ``page`` and ``screen`` ->
-  ``pages`` (idstitch reads no ``screens`` table: a screen view is the app's
-  page view) with ``name`` (top-level, else ``properties.name``, else
-  ``context.page.name``), ``category``, and ``path``, ``url``, ``title``,
-  ``referrer``, ``search`` from ``properties``, else ``context.page``.
-* All three tables are created when missing (even empty: dbt needs them all).
+* ``track`` -> ``tracks`` with ``event``; ``page`` -> ``pages`` with ``name``
+  (top-level, else ``properties.name``, else ``context.page.name``),
+  ``category``, and ``path``, ``url``, ``title``, ``referrer``, ``search`` from
+  ``properties``, else ``context.page``; ``screen`` (a mobile app's page view)
+  -> ``screens`` with ``name`` (top-level, else ``properties.name``) and
+  ``category``; ``alias`` -> ``aliases`` with ``previous_id`` (``previousId``,
+  required) beside the call's ``user_id`` and ``anonymous_id``.
+* All five tables are created when missing (even empty: dbt reads each one it
+  finds, and a table loaded later is then read whole by the next build).
   Every table gets ``id``, ``anonymous_id``, ``user_id``, ``timestamp``,
   ``received_at``, ``sent_at``, ``original_timestamp`` and ``context`` (the
   message's context as JSON text, on identifies without ``context.traits``,
-  which are columns there); ``tracks`` and ``pages`` also
+  which are columns there); ``tracks``, ``pages`` and ``screens`` also
   ``properties`` (JSON text). A top-level ``traits`` on a track or page call
   is kept inside ``context`` as ``context.traits``.
 * An Inngest event becomes a ``tracks`` row (``event`` = ``name``,
@@ -46,7 +49,8 @@ Where rows go (one row per message, the way a Segment warehouse writes them):
   ``user.email`` (idstitch types an email-shaped ``user_id`` as ``email``);
   ``external_id`` stays a trait column as well. The identifies row's ``id``
   is the event id with ``:user`` appended, so ids stay unique across tables.
-* ``alias`` and ``group`` calls are rejected as ``unsupported_type``.
+* ``group`` calls are rejected (``group_call_not_read``): idstitch reads no
+  groups table (a group's traits are the account's, not the person's).
 
 Message ids: ``messageId`` (Inngest: ``id``); when missing, a deterministic
 hash of the message's canonical JSON, so loading the same file twice writes
@@ -57,7 +61,7 @@ the smallest ``received_at``, then the earliest ``timestamp``, then the
 smaller ``user_id``, then the smaller ``anonymous_id`` (byte order; a missing
 value after any value), also when the copies land in different batches.
 
-New columns: at most ``max_new_columns`` (default 50) per load over the three
+New columns: at most ``max_new_columns`` (default 50) per load over all
 tables, core columns not counted; a message that would add more is rejected
 (``too_many_new_columns``) and can be loaded again with a higher limit.
 
@@ -82,8 +86,9 @@ one the file already lists is not appended again) and counted by reason.
 Reasons: ``malformed_json`` (in a document, reading starts again at the next
 object that parses), ``invalid_utf8``, ``corrupt_file`` (a truncated or
 corrupt gzip stream or a read error; what came before is loaded),
-``not_an_object``, ``unknown_type``, ``unsupported_type``, ``wrong_type``,
-``no_identifier``, ``identifier_not_scalar`` (an identifying trait given as an
+``not_an_object``, ``unknown_type``, ``group_call_not_read``, ``wrong_type``,
+``no_identifier``, ``missing_previous_id`` (an alias call without
+``previousId``), ``identifier_not_scalar`` (an identifying trait given as an
 object or array), ``missing_event``, ``missing_timestamp``, ``bad_timestamp``,
 ``value_too_large`` (a string over 64 KiB), ``message_too_large`` (a record
 over 1 MiB), ``too_many_fields`` (over 1000 trait columns in one message),

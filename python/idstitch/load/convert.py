@@ -8,7 +8,7 @@ from typing import Any
 from idstitch.load.inngest import inngest_rows
 from idstitch.load.records import Reject, Row
 from idstitch.load.segment import segment_rows
-from idstitch.load.shapes import SEGMENT_TYPES, UNSUPPORTED_TYPES
+from idstitch.load.shapes import NOT_LOADED_TYPES, SEGMENT_TYPES
 from idstitch.load.traits import Traits
 from idstitch.load.values import kind_of
 
@@ -35,11 +35,8 @@ class Converter:
         if not isinstance(kind, str):
             raise Reject("wrong_type", f'"type" must be a string, got {kind_of(kind)}')
         kind = kind.strip().lower()
-        if kind in UNSUPPORTED_TYPES:
-            raise Reject(
-                "unsupported_type",
-                f"{kind} calls are not loaded (idstitch reads identify, track, page, screen)",
-            )
+        if kind in NOT_LOADED_TYPES:
+            raise Reject(*NOT_LOADED_TYPES[kind])
         if kind not in SEGMENT_TYPES:
             raise Reject("unknown_type", f"unknown message type {kind[:40]!r}")
         return segment_rows(self._traits, msg, kind)

@@ -1,5 +1,5 @@
-"""Segment / Customer.io spec messages: identify -> identifies, track -> tracks, page and
-screen -> pages."""
+"""Segment / Customer.io spec messages: identify -> identifies, track -> tracks, page ->
+pages, screen -> screens, alias -> aliases."""
 
 from __future__ import annotations
 
@@ -98,6 +98,27 @@ def _page(
     return row
 
 
+def _screen(msg: dict[str, Any], row: Row, properties: dict[str, Any]) -> Row:
+    """``name`` top-level, else in properties; ``category`` when given."""
+    name = first_of(msg, "name")
+    row["name"] = _page_value(name if name is not None else first_of(properties, "name"), "name")
+    if msg.get("category") is not None:
+        row["category"] = _page_value(msg["category"], "category")
+    return row
+
+
+def _alias(msg: dict[str, Any], row: Row, context: dict[str, Any]) -> list[tuple[str, Row]]:
+    """``previousId`` (the id the person had before) beside the call's own ids."""
+    previous_id = id_text(first_of(msg, "previousId", "previous_id"), "previousId")
+    if blank(previous_id):
+        raise Reject("missing_previous_id", "alias call without previousId")
+    if blank(row["user_id"]) and blank(row["anonymous_id"]):
+        raise Reject("no_identifier", "alias call without userId or anonymousId")
+    row["previous_id"] = previous_id
+    row["context"] = json_text(context) if context else None
+    return [("aliases", row)]
+
+
 def segment_rows(traits: Traits, msg: dict[str, Any], kind: str) -> list[tuple[str, Row]]:
     """The row a Segment message of type ``kind`` writes, or ``Reject``."""
     known = SEGMENT_KEYS_BY_TYPE[kind]
@@ -110,6 +131,8 @@ def segment_rows(traits: Traits, msg: dict[str, Any], kind: str) -> list[tuple[s
     context_traits = json_object(context.get("traits"), "context.traits")
     if kind == "identify":
         return _identify(traits, row, context, context_traits, given)
+    if kind == "alias":
+        return _alias(msg, row, context)
     if blank(row["user_id"]) and blank(row["anonymous_id"]):
         raise Reject("no_identifier", f"{kind} call without userId or anonymousId")
     if given:
@@ -117,8 +140,10 @@ def segment_rows(traits: Traits, msg: dict[str, Any], kind: str) -> list[tuple[s
     row["context"] = json_text(context) if context else None
     properties = json_object(msg.get("properties"), "properties")
     row["properties"] = json_text(properties) if properties else None
-    if kind != "track":
+    if kind == "page":
         return [("pages", _page(msg, row, context, properties))]
+    if kind == "screen":
+        return [("screens", _screen(msg, row, properties))]
     event = msg.get("event")
     if event is not None and not isinstance(event, str):
         raise Reject("wrong_type", f'"event" must be a string, got {kind_of(event)}')

@@ -16,7 +16,7 @@ MAX_IGNORED_KINDS = 100
 #: columns one load may add to the raw tables (core columns of a new table not counted)
 DEFAULT_MAX_NEW_COLUMNS = 50
 
-TABLES = ("identifies", "tracks", "pages")
+TABLES = ("identifies", "tracks", "pages", "screens", "aliases")
 TIMESTAMP_COLUMNS = frozenset({"timestamp", "received_at", "sent_at", "original_timestamp"})
 COMMON_COLUMNS = ("id", "anonymous_id", "user_id", "timestamp", "received_at", "sent_at")
 CORE_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -34,6 +34,8 @@ CORE_COLUMNS: dict[str, tuple[str, ...]] = {
         "properties",
         "context",
     ),
+    "screens": (*COMMON_COLUMNS, "original_timestamp", "name", "properties", "context"),
+    "aliases": (*COMMON_COLUMNS, "original_timestamp", "previous_id", "context"),
 }
 # Trait names that would collide with a column identifies fills itself.
 RESERVED_TRAITS = frozenset(CORE_COLUMNS["identifies"])
@@ -66,7 +68,15 @@ SEGMENT_KEYS_BY_TYPE = {
     "track": SEGMENT_KEYS | {"traits", "event", "properties"},
     "page": SEGMENT_KEYS | {"traits", "name", "category", "properties"},
     "screen": SEGMENT_KEYS | {"traits", "name", "category", "properties"},
+    "alias": SEGMENT_KEYS | {"previousId", "previous_id"},
 }
 INNGEST_KEYS = frozenset({"name", "data", "user", "id", "ts", "v"})
-SEGMENT_TYPES = frozenset({"identify", "track", "page", "screen"})
-UNSUPPORTED_TYPES = frozenset({"alias", "group"})
+SEGMENT_TYPES = frozenset({"identify", "track", "page", "screen", "alias"})
+#: message types rejected with a reason of their own: {type: (reason, detail)}
+NOT_LOADED_TYPES = {
+    "group": (
+        "group_call_not_read",
+        "group calls are not loaded: idstitch reads no groups table (a group's traits are "
+        "the account's, not the person's)",
+    ),
+}

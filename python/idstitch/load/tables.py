@@ -103,7 +103,7 @@ class RawTable:
         return columns
 
     def ensure_exists(self) -> None:
-        """Create the table with its core columns if it is not there (dbt needs all three)."""
+        """Create the table with its core columns if it is not there (every table is made)."""
         if not self.known():
             self._ensure_columns(list(CORE_COLUMNS[self.name]))
 

@@ -89,7 +89,7 @@ def test_parse_timestamp_rejects(value, reason):
 def test_identify_spec_complete_example(con, tmp_path):
     summary = load(con, tmp_path, "identify_spec_complete.json")
     assert (summary.records, summary.accepted, summary.rejected) == (1, 1, 0)
-    assert summary.written == {"identifies": 1, "tracks": 0, "pages": 0}
+    assert summary.written == {"identifies": 1, "tracks": 0, "pages": 0, "screens": 0, "aliases": 0}
     [row] = rows(con, "identifies")
     context = json.loads(row.pop("context"))
     assert context["ip"] == "" and context["userAgent"].startswith("Mozilla/5.0 (Macintosh")
@@ -150,7 +150,7 @@ def test_customerio_full_payload(con, tmp_path):
 def test_segment_best_practices_array(con, tmp_path):
     summary = load(con, tmp_path, "segment_best_practices.json")
     assert (summary.records, summary.accepted, summary.rejected) == (5, 5, 0)
-    assert summary.written == {"identifies": 3, "tracks": 1, "pages": 1}
+    assert summary.written == {"identifies": 3, "tracks": 1, "pages": 1, "screens": 0, "aliases": 0}
 
     [page] = rows(con, "pages")
     assert json.loads(page.pop("context"))["library"]["name"] == "analytics.js"
@@ -209,7 +209,7 @@ def test_segment_verbatim_broken_payload_is_one_reject(con, tmp_path):
 
 def test_inngest_ticket_updated(con, tmp_path):
     summary = load(con, tmp_path, "inngest_ticket_updated.json")
-    assert summary.written == {"identifies": 1, "tracks": 1, "pages": 0}
+    assert summary.written == {"identifies": 1, "tracks": 1, "pages": 0, "screens": 0, "aliases": 0}
     [track] = rows(con, "tracks")
     event_id = track.pop("id")
     assert HASH_ID.fullmatch(event_id)
@@ -268,7 +268,7 @@ def test_inngest_send_examples(con, tmp_path):
 
 def test_inngest_exported_events_user_id_rules(con, tmp_path):
     summary = load(con, tmp_path, "inngest_exported.jsonl")
-    assert summary.written == {"identifies": 4, "tracks": 4, "pages": 0}
+    assert summary.written == {"identifies": 4, "tracks": 4, "pages": 0, "screens": 0, "aliases": 0}
     tracks = {r["id"]: r for r in rows(con, "tracks")}
     assert tracks["01H08W4TMBNKMEWFD0TYC532GG"]["timestamp"] == ts(2023, 5, 16, 21, 53, 20)
     assert tracks["01H08W4TMBNKMEWFD0TYC532GG"]["user_id"] == "645ea000129f1c40109ca7ad"
@@ -369,8 +369,10 @@ def test_routing_details(con, tmp_path):
         (7, "bad_timestamp"),
         (8, "missing_event"),
     ]
+    [screen] = rows(con, "screens")
+    assert (screen["id"], screen["name"], screen["anonymous_id"]) == ("s1", "Home", "a1")
     pages = {r["id"]: r for r in rows(con, "pages")}
-    assert pages["s1"]["name"] == "Home"  # screen views land in pages
+    assert set(pages) == {"p1"}  # screen views have a table of their own
     assert (pages["p1"]["name"], pages["p1"]["path"], pages["p1"]["url"]) == (
         "Ctx",
         "/ctx",
@@ -390,3 +392,41 @@ def test_routing_details(con, tmp_path):
     assert "empty" not in columns(con, "identifies")
     assert "gone" not in columns(con, "identifies")  # a null creates no column
     assert summary.ignored_fields == {"properties": 1}
+
+
+def test_screens_aliases_and_group_calls(con, tmp_path):
+    """screen -> screens (name top-level, else properties.name), alias -> aliases with
+    previous_id; an alias without previousId, or without userId and anonymousId, and a
+    group call are rejected, each with its reason, and counted."""
+    summary = load(con, tmp_path, "screens_and_aliases.jsonl")
+    assert [(r["line"], r["reason"]) for r in rejects(tmp_path)] == [
+        (5, "missing_previous_id"),
+        (6, "no_identifier"),
+        (7, "group_call_not_read"),
+    ]
+    assert summary.rejects == {
+        "missing_previous_id": 1,
+        "no_identifier": 1,
+        "group_call_not_read": 1,
+    }
+    assert summary.records == summary.accepted + summary.rejected == 7
+    assert summary.written == {"identifies": 0, "tracks": 0, "pages": 0, "screens": 2, "aliases": 2}
+    screens = {r["id"]: r for r in rows(con, "screens")}
+    assert (screens["scr-1"]["name"], screens["scr-1"]["anonymous_id"]) == ("Home", "dev-1")
+    assert json.loads(screens["scr-1"]["properties"]) == {"variation": "blue"}
+    assert (screens["scr-2"]["name"], screens["scr-2"]["category"]) == ("Settings", "Account")
+    aliases = {r["id"]: r for r in rows(con, "aliases")}
+    first = aliases["ali-1"]
+    assert (first["previous_id"], first["user_id"], first["anonymous_id"]) == (
+        "dev-1",
+        "u-77",
+        "dev-1",
+    )
+    assert json.loads(first["context"]) == {"app": {"name": "shop"}}
+    assert (aliases["ali-2"]["previous_id"], aliases["ali-2"]["user_id"]) == (
+        "old@example.com",
+        "u-77",
+    )
+    for table in ("identifies", "tracks", "pages"):  # every table is made, even empty
+        assert count(con, table) == 0
+    assert "rejected by reason" in "\n".join(summary.lines())

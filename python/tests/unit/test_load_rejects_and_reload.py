@@ -15,7 +15,7 @@ import load_support
 from load_support import FIXTURES, columns, count, load, rejects, rows, write
 
 from idstitch import cli
-from idstitch.load import MAX_FIELDS, MAX_RECORD_BYTES, MAX_STRING_BYTES, REJECTS_FILENAME
+from idstitch.load import MAX_FIELDS, MAX_RECORD_BYTES, MAX_STRING_BYTES, REJECTS_FILENAME, TABLES
 
 con = load_support.con
 HASH_ID = re.compile(r"[0-9a-f]{32}")
@@ -36,8 +36,7 @@ MALFORMED_EXPECTED = {
     11: "wrong_type",
     12: "no_identifier",
     13: "no_identifier",
-    14: "unsupported_type",
-    15: "unsupported_type",
+    15: "group_call_not_read",
     16: "unknown_type",
     17: "unknown_type",
     18: "missing_event",
@@ -57,17 +56,19 @@ def test_malformed_lines_are_rejected_with_line_and_reason(con, tmp_path):
     assert len(found) == len(MALFORMED_EXPECTED)
     assert summary.blank_lines == 2
     assert summary.records == 24
-    assert summary.accepted == 2
+    assert summary.accepted == 3  # line 14 is an alias call
     assert summary.records == summary.accepted + summary.rejected
     expected_counts: dict[str, int] = {}
     for reason in MALFORMED_EXPECTED.values():
         expected_counts[reason] = expected_counts.get(reason, 0) + 1
     assert summary.rejects == expected_counts
-    assert summary.written == {"identifies": 1, "tracks": 1, "pages": 0}
+    assert summary.written == {"identifies": 1, "tracks": 1, "pages": 0, "screens": 0, "aliases": 1}
     assert [r["id"] for r in rows(con, "identifies")] == ["good-1"]
+    [alias] = rows(con, "aliases")
+    assert (alias["previous_id"], alias["user_id"]) == ("a1", "u1")
     by_line = {r["line"]: r for r in found}
     assert "traits must be an object" in by_line[8]["detail"]
-    assert "alias" in by_line[14]["detail"]
+    assert "group calls are not loaded" in by_line[15]["detail"]
     assert by_line[3]["excerpt"] == '{"type": "identify", "userId": "u2", "traits": {"email": "a@b'
     for reject in found:
         assert set(reject) >= {"source", "line", "reason", "detail", "excerpt", "bytes"}
@@ -144,7 +145,7 @@ def test_gzip_ndjson_and_gzip_array(con, tmp_path):
     b = write(tmp_path / "no_suffix", gzip.compress(array))  # detected from content
     summary = load(con, tmp_path, a, b)
     assert summary.rejected == 0
-    assert summary.written == {"identifies": 6, "tracks": 1, "pages": 1}
+    assert summary.written == {"identifies": 6, "tracks": 1, "pages": 1, "screens": 0, "aliases": 0}
 
 
 def test_empty_and_blank_files(con, tmp_path):
@@ -178,11 +179,11 @@ ALL_FIXTURES = sorted(p.name for p in FIXTURES.iterdir() if p.suffix in (".json"
 
 def test_reload_adds_nothing(con, tmp_path):
     first = load(con, tmp_path, *ALL_FIXTURES)
-    counts = {t: count(con, t) for t in ("identifies", "tracks", "pages")}
+    counts = {t: count(con, t) for t in TABLES}
     assert counts == first.written
     assert all(n > 0 for n in counts.values())
     second = load(con, tmp_path, *ALL_FIXTURES, batch_size=3)
-    assert second.written == {"identifies": 0, "tracks": 0, "pages": 0}
+    assert second.written == {"identifies": 0, "tracks": 0, "pages": 0, "screens": 0, "aliases": 0}
     assert second.duplicates == first.written
     assert {t: count(con, t) for t in counts} == counts
     assert second.rejects == first.rejects  # rejects are reported again, not hidden
@@ -260,7 +261,7 @@ def test_cli_load(tmp_path, capsys):
     args = ["load", "--db", str(db), "--schema", "raw", "--quiet"]
     assert cli.main([*args, str(FIXTURES / "malformed.jsonl"), str(FIXTURES)]) == 0
     out = capsys.readouterr().out
-    assert "rejected by reason" in out and "unsupported_type" in out
+    assert "rejected by reason" in out and "group_call_not_read" in out
     assert (db.parent / REJECTS_FILENAME).exists()
     with duckdb.connect(str(db)) as check:
         assert check.execute("select count(*) from raw.identifies").fetchone()[0] > 0
