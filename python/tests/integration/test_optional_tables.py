@@ -253,3 +253,38 @@ def test_tables_that_appear_later_are_read_by_the_next_incremental_build(tmp_pat
     person = events[("identifies", "i-2")]
     assert events[("screens", "s-1")] == events[("screens", "s-3")] == person
     assert events[("pages", "p-1")] == events[("aliases", "a-1")] == person
+
+
+def test_an_alias_of_an_earlier_user_id_merges_two_persons(tmp_path: Path) -> None:
+    """A server-side alias(previousId=old-id, userId=u-2): old-id is read as a user id
+    (external_id), so the person known as old-id and u-2 merge, and person_merges records
+    the alias call as the linking event."""
+    identifies = [
+        *IDENTIFIES,
+        _event("i-3", 3, user_id="old-id", anonymous_id="anon-3"),
+    ]
+    aliases = [_event("a-2", 8, previous_id="old-id", user_id="u-2")]
+    run = _build(tmp_path, {"identifies": identifies, "aliases": aliases})
+    assert run.ok, run.log_tail()
+    persons: dict[str, set[tuple[str, str]]] = {}
+    for row in run.read("user_identifiers"):
+        persons.setdefault(row["person_id"], set()).add(
+            (row["identifier_type"], row["identifier_value"])
+        )
+    assert sorted(map(sorted, persons.values())) == [
+        [("anonymous_id", "anon-1"), ("email", "one@example.com"), ("external_id", "u-1")],
+        [
+            ("anonymous_id", "anon-2"),
+            ("anonymous_id", "anon-3"),
+            ("external_id", "old-id"),
+            ("external_id", "u-2"),
+        ],
+    ]
+    [merge] = run.read("person_merges")
+    assert (merge["event_table"], merge["event_id"]) == ("aliases", "a-2")
+    extracted = {
+        (row["source_column"], row["identifier_type"])
+        for row in run.read("int_idstitch__event_identifiers_extracted")
+        if row["event_type"] == "alias"
+    }
+    assert extracted == {("previous_id", "external_id"), ("user_id", "external_id")}
