@@ -312,3 +312,14 @@ def test_the_phone_metadata_is_rendered_from_phonenumbers() -> None:
         [sys.executable, str(script), "--check"], capture_output=True, text=True, check=False
     )
     assert check.returncode == 0, check.stdout
+
+
+def test_an_unknown_default_country_fails_naming_the_var(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    work = tmp_path_factory.mktemp("phones_unknown")
+    dbt = Dbt(env={"IDSTITCH_DUCKDB_PATH": str(work / "compile.duckdb")})
+    args = ["compile", "--quiet", "--inline", "select {{ idstitch.phone_e164('value') }}"]
+    run = dbt.run(args, work, variables={"idstitch_default_phone_country": "UK"})
+    assert not run.ok
+    assert 'var idstitch_default_phone_country is "UK"' in run.stdout + run.stderr
