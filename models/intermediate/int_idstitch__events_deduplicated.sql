@@ -1,7 +1,7 @@
 {{ config(
     materialized=idstitch.persisted_materialization(),
     incremental_strategy='delete+insert',
-    unique_key='event_key',
+    unique_key=['event_type', 'event_id'],
     on_schema_change='fail',
     tags=['idstitch_plain_text'],
     pre_hook="{{ idstitch.clear_for_rebuild() }}"
@@ -11,6 +11,9 @@
     alias_previous_id; null for every other type), and loaded_at, when the build that
     wrote it started. Keyed by (event_type, event_id); event_key is a 64-bit hash of
     both, tested unique, so later steps join on integers instead of message-id strings.
+    A scoped build replaces rows by (event_type, event_id), never by event_key: a new
+    event whose key collides with a kept one's is written beside it, and the key test
+    fails the build, instead of the kept event being deleted.
     A skipped raw table (macro skipped_table_reason) has no rows. Persisted: a scoped
     build (macros/package/incremental_builds.sql) writes the identify calls the
     identifies step wrote since, and the other messages received since the last build

@@ -90,3 +90,24 @@ def test_a_scoped_build_checks_the_keys_it_wrote_and_dbt_test_checks_all(tmp_pat
     assert not tested.ok
     assert "idstitch_unique_combination_int_idstitch__events_deduplicated" in tested.stdout
     assert "loaded_at" not in _key_test_sql(tested.target)
+
+
+def test_a_key_collision_in_a_scoped_build_fails_it_and_loses_no_event(tmp_path: Path) -> None:
+    """A new event whose 64-bit key equals a kept event's (a hash collision, simulated by
+    giving a kept event the key the new one will get) is written beside it, not over it:
+    the scoped key test fails the build."""
+    db = tmp_path / "db.duckdb"
+    write_raw_tables(db, _tables([_track("t1", 1, "a-1")]))
+    run_dbt(db, tmp_path / "first").check()
+    with duckdb.connect(str(db)) as con:
+        con.execute(
+            f"update {EVENTS} set event_key = md5_number_lower('track:t2') where event_id = 't1'"
+        )
+
+    write_raw_tables(db, _tables([_track("t1", 1, "a-1"), _track("t2", 2, "a-2")]))
+    scoped = run_dbt(db, tmp_path / "scoped")
+    assert not scoped.ok
+    assert "idstitch_unique_combination_int_idstitch__events_deduplicated" in scoped.stdout
+    with duckdb.connect(str(db), read_only=True) as con:
+        kept = con.execute(f"select event_id from {EVENTS} where event_type = 'track'").fetchall()
+    assert sorted(kept) == [("t1",), ("t2",)]
