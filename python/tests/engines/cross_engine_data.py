@@ -150,6 +150,17 @@ def _values(r: _Rows) -> None:
     r.add("identifies", user_id="u-phone-2", phone=f"+33{NBSP}6 12 34 56 78")
     r.add("identifies", user_id="u-phone-3", phone="555.010.9999", anonymous_id="anon-p3")
     r.add("identifies", user_id="u-phone-4", phone="12345")
+    # E.164 (default country US): a trunk prefix after +44 and 0044 / 011 international
+    # prefixes (the regular-expression substitutions with groups on every engine), a
+    # national number given its calling code, a placeholder of zeros, an extension.
+    r.add("identifies", user_id="u-phone-5", phone="+44 (0)20 7946 0958")
+    r.add("identifies", user_id="u-phone-6", phone="0044 20-7946-0958", anonymous_id="anon-p6")
+    r.add("identifies", user_id="u-phone-7", phone="011 49 (0)30 123456")
+    r.add("identifies", user_id="u-phone-8", phone="1 (415) 555 7777")
+    r.add("identifies", user_id="u-phone-9", phone="(000) 000-0000")
+    r.add("identifies", user_id="u-phone-10", phone="415 555 7777 ext. 12")
+    r.add("identifies", anonymous_id="anon-mailto", email="MAILTO:Mail.To@Example.com.")
+    r.add("identifies", anonymous_id="anon-not-email", email="not-an-email")
     # Email pattern: letters s, p, a, c, e and ':' are ordinary characters.
     r.add("identifies", anonymous_id="anon-space", user_id="space.cap@spaces.ca")
     r.add("identifies", anonymous_id="anon-colon", user_id="a:b@c.de")
