@@ -19,6 +19,7 @@ import duckdb
 from dbt_harness import run_dbt, write_raw_tables
 
 EVENTS = "main_idstitch_internal.int_idstitch__events_deduplicated"
+EVENTS_MART = "main_idstitch.events"
 T0 = datetime(2024, 3, 1, 12, 0)
 
 
@@ -32,13 +33,16 @@ def _tables(tracks: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
     return {"identifies": [identify], "tracks": tracks, "pages": []}
 
 
-def _key_test_sql(target: Path) -> str:
-    """The SQL the build ran for the key test of int_idstitch__events_deduplicated."""
-    compiled = target / "compiled" / "idstitch" / "models" / "intermediate"
+def _key_test_sql(target: Path, folder: str = "intermediate") -> str:
+    """The SQL the build ran for the key test of int_idstitch__events_deduplicated, or with
+    folder="marts", of the events mart."""
+    compiled = target / "compiled" / "idstitch" / "models" / folder
+    tested = EVENTS if folder == "intermediate" else EVENTS_MART
+    schema, table = tested.split(".")
     found = [
         text
         for path in compiled.rglob("idstitch_unique_combination_*.sql")
-        if "int_idstitch__events_deduplicated" in (text := path.read_text())
+        if f'"{schema}"."{table}"\n' in (text := path.read_text())
     ]
     assert len(found) == 1, f"one compiled key test expected, found {len(found)}"
     return found[0]
@@ -55,9 +59,9 @@ def _copy(db: Path, directory: Path) -> Path:
     return Path(shutil.copy(db, directory / db.name))
 
 
-def _duplicate(db: Path, event_id: str) -> None:
+def _duplicate(db: Path, event_id: str, table: str = EVENTS) -> None:
     with duckdb.connect(str(db)) as con:
-        con.execute(f"insert into {EVENTS} select * from {EVENTS} where event_id = ?", [event_id])
+        con.execute(f"insert into {table} select * from {table} where event_id = ?", [event_id])
 
 
 def test_a_scoped_build_checks_the_keys_it_wrote_and_dbt_test_checks_all(tmp_path: Path) -> None:
@@ -111,3 +115,34 @@ def test_a_key_collision_in_a_scoped_build_fails_it_and_loses_no_event(tmp_path:
     with duckdb.connect(str(db), read_only=True) as con:
         kept = con.execute(f"select event_id from {EVENTS} where event_type = 'track'").fetchall()
     assert sorted(kept) == [("t1",), ("t2",)]
+
+
+def test_the_events_mart_key_test_checks_the_scope_events_in_a_scoped_build(
+    tmp_path: Path,
+) -> None:
+    db = tmp_path / "db.duckdb"
+    write_raw_tables(db, _tables([_track("t1", 1, "a-1")]))
+    first = run_dbt(db, tmp_path / "first").check()
+    first_sql = _key_test_sql(first.target, "marts")
+    # a build that rewrote every event checks every row
+    assert len(_failures(_duplicated(db, tmp_path / "first_copy", "t1"), first_sql)) == 1
+
+    write_raw_tables(db, _tables([_track("t1", 1, "a-1"), _track("t2", 2, "a-2")]))
+    scoped = run_dbt(db, tmp_path / "scoped").check()
+    sql = _key_test_sql(scoped.target, "marts")
+    assert "int_idstitch__scope_events" in sql, sql
+    assert _failures(db, sql) == []
+    # t2 is the scope's (its person is new): a duplicate of its row is found
+    assert len(_failures(_duplicated(db, tmp_path / "written", "t2"), sql)) == 1
+    # t1's person is untouched: its row is the earlier build's to check, and dbt test's
+    older = _duplicated(db, tmp_path / "older", "t1")
+    assert _failures(older, sql) == []
+    tested = run_dbt(older, tmp_path / "test", args=("test", "--select", "idstitch__events"))
+    assert not tested.ok
+    assert "idstitch_unique_combination_idstitch__events_event_table__event_id" in tested.stdout
+
+
+def _duplicated(db: Path, directory: Path, event_id: str) -> Path:
+    copy = _copy(db, directory)
+    _duplicate(copy, event_id, EVENTS_MART)
+    return copy
