@@ -79,10 +79,13 @@
 
 
 {% macro rule_vars() -%}
-    {#- The vars that decide what an identifier is and which person it names. -#}
+    {#- The vars that decide what an identifier is and which person it names, and which
+        raw tables are read (a table turned on or off changes the events of persons
+        already resolved). -#}
     {{- return(['idstitch_identifier_precedence', 'idstitch_blocked_values', 'idstitch_default_phone_country',
         'idstitch_non_identifier_prefixes', 'idstitch_passthrough_traits',
-        'idstitch_identifier_columns', 'idstitch_excluded_identifier_columns', 'idstitch_column_map']) -}}
+        'idstitch_identifier_columns', 'idstitch_excluded_identifier_columns', 'idstitch_column_map',
+        'idstitch_using_tracks', 'idstitch_using_pages', 'idstitch_using_screens', 'idstitch_using_aliases']) -}}
 {%- endmacro %}
 
 
@@ -91,7 +94,7 @@
         dictionary, so a scoped build refuses to continue from state made by other rules.
         The state version is raised by any idstitch release whose identifier rules or
         state tables differ from the one before (CHANGELOG says so). -#}
-    {%- set values = {'state_version': 1} -%}
+    {%- set values = {'state_version': 2} -%}
     {%- for name in idstitch.rule_vars() -%}
         {%- do values.update({name: var(name, none)}) -%}
     {%- endfor -%}
@@ -174,6 +177,20 @@
     {#- Pre-hook condition of a mart keyed by person: the rows of the persons the scope
         held before this build (int_idstitch__scope_nodes.previous_person_id). -#}
     {{- return('person_id in (select previous_person_id from ' ~ ref('int_idstitch__scope_nodes') ~ ')') -}}
+{%- endmacro %}
+
+
+{% macro scope_event_rows_condition() -%}
+    {#- Pre-hook condition of the events mart: its rows of the scope's events
+        (int_idstitch__scope_events), found by person where they have one. An event
+        carrying an identifier of the scope belonged to that identifier's previous person
+        (an event's identifiers are one person's), and a new copy of a kept event
+        superseded the old copy's identifiers (int_idstitch__nodes_superseded), so a
+        row of the scope's events with a person has one of the scope's previous persons,
+        and every row of those persons is the scope's. One column matched instead of two
+        on every row: only rows without a person are matched by (table, id). -#}
+    {{- return('(' ~ idstitch.previous_persons_condition() ~ ' or (person_id is null and '
+        ~ idstitch.scope_events_condition('event_id', table_column='event_table') ~ '))') -}}
 {%- endmacro %}
 
 

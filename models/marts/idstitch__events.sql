@@ -2,7 +2,7 @@
     materialized=idstitch.persisted_materialization(),
     incremental_strategy='append',
     on_schema_change='fail',
-    pre_hook="{{ idstitch.clear_for_rebuild(idstitch.scope_events_condition('event_id', table_column='event_table')) }}"
+    pre_hook="{{ idstitch.clear_for_rebuild(idstitch.scope_event_rows_condition()) }}"
 ) }}
 {#- Every identify, track and page event once (deduplicated by message id) with the
     person it belongs to now, so "who viewed the pricing page" is one join of the raw
@@ -11,6 +11,7 @@
     out. No identifier values: nothing here needs protecting. -#}
 
 -- depends_on: {{ ref('int_idstitch__scope_events') }}
+-- depends_on: {{ ref('int_idstitch__scope_nodes') }}
 
 with
 

@@ -288,3 +288,24 @@ def test_an_alias_of_an_earlier_user_id_merges_two_persons(tmp_path: Path) -> No
         if row["event_type"] == "alias"
     }
     assert extracted == {("previous_id", "external_id"), ("user_id", "external_id")}
+
+
+def test_an_alias_of_a_value_never_sent_as_a_user_id_is_read(tmp_path: Path) -> None:
+    """alias(previousId='Old@Example.com', userId=u-2), the email never sent in any other
+    call: previous_id is looked up in the identifier dictionary as a user_id, so the
+    dictionary must hold it (int_idstitch__identifier_values_normalised reads it), and the
+    email joins u-2's person instead of being dropped."""
+    aliases = [_event("a-2", 8, previous_id="Old@Example.com", user_id="u-2")]
+    run = _build(tmp_path, {"identifies": IDENTIFIES, "aliases": aliases})
+    assert run.ok, run.log_tail()
+    person_of = {
+        (row["identifier_type"], row["identifier_value"]): row["person_id"]
+        for row in run.read("user_identifiers")
+    }
+    assert person_of[("email", "old@example.com")] == person_of[("external_id", "u-2")]
+    rejected = [
+        row
+        for row in run.read("int_idstitch__event_identifiers_extracted")
+        if row["event_type"] == "alias" and row["node_id"] is None
+    ]
+    assert rejected == []
