@@ -26,13 +26,14 @@ DESCRIPTION = f"""\
 Load newline-delimited JSON, JSON arrays, single JSON objects or several JSON
 values one after another (gzip or not, detected from the content; a UTF-8 BOM
 at the start is skipped) exported from a tracking pipeline into the raw tables
-identifies, tracks and pages of a DuckDB schema, one row per message, as a
-Segment warehouse would.
+identifies, tracks, pages, screens and aliases of a DuckDB schema, one row per
+message, as a Segment warehouse would (every load creates all five).
 
 Segment / Customer.io spec messages are routed by `type`: identify ->
 identifies (traits and context.traits flattened into snake_case columns,
-address.postalCode -> address_postal_code), track -> tracks, page and screen
--> pages; alias and group are rejected as unsupported. An Inngest event
+address.postalCode -> address_postal_code), track -> tracks, page -> pages,
+screen -> screens, alias -> aliases (previousId as previous_id); group calls
+are rejected (group_call_not_read): idstitch reads no groups. An Inngest event
 (`name`, `data`, `user`, `id`, `ts` in ms) becomes a tracks row (event = name)
 plus an identifies row holding the user's attributes; user_id is
 user.external_id (else user.email), and external_id stays a trait column.
@@ -47,7 +48,7 @@ are counted.
 
 Columns: tables that exist are appended to; columns they lack are added
 (VARCHAR, or TIMESTAMP for the timestamp columns), at most --max-new-columns
-per load over the three tables (default: {DEFAULT_MAX_NEW_COLUMNS}; the core
+per load over all tables (default: {DEFAULT_MAX_NEW_COLUMNS}; the core
 columns of a table are not counted). A message that would add more is rejected
 as too_many_new_columns; load it again with a higher limit to take it.
 Fields that are not loaded, the message still is (counted in the summary as
@@ -70,7 +71,7 @@ and counted by reason in the summary:
   value_too_large       a string over {MAX_STRING_BYTES // 1024} KiB
   not_an_object         a JSON value that is not an object
   unknown_type          no or an unknown `type` (and not an Inngest event)
-  unsupported_type      alias and group calls
+  group_call_not_read   a group call (idstitch reads no groups)
   wrong_type            a field of the wrong JSON type (traits not an object, ...)
   no_identifier         no userId / anonymousId (identify: nor an identifying
                         trait external_id, email, phone or *_id; Inngest: no
@@ -78,6 +79,7 @@ and counted by reason in the summary:
   identifier_not_scalar an identifying trait (external_id, email, phone,
                         *_id) given as an object or an array
   missing_event         a track call or Inngest event without a name
+  missing_previous_id   an alias call without previousId
   missing_timestamp     no timestamp, receivedAt or originalTimestamp
   bad_timestamp         a timestamp that cannot be read
   too_many_fields       over {MAX_FIELDS} trait fields in one message
