@@ -6,6 +6,7 @@ import argparse
 
 from idstitch import privacy
 from idstitch.commands._options import add_connection_arguments, open_connection, user_errors
+from idstitch.privacy.identifiers import DEFAULT_PHONE_COUNTRY
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -22,9 +23,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         "--identifier",
         required=True,
         metavar="TYPE:VALUE",
-        help="e.g. email:jane@example.com, phone:+1 555 0100, external_id:83561, zendesk_id:42 "
-        "(normalised by DuckDB as the models do: trimmed of spaces and invisible characters, "
-        "Unicode NFC, email lower-cased, phone digits only)",
+        help="e.g. email:jane@example.com, phone:+1 415 555 0100, external_id:83561, "
+        "zendesk_id:42 (normalised by DuckDB as the models do: trimmed of spaces and invisible "
+        "characters, Unicode NFC, email lower-cased without mailto: and trailing dots, phone "
+        "to E.164)",
+    )
+    parser.add_argument(
+        "--phone-country",
+        default=DEFAULT_PHONE_COUNTRY,
+        metavar="CC",
+        help="the country a phone number without +/00 is read in: the value of var "
+        f"idstitch_default_phone_country in the dbt project (default: {DEFAULT_PHONE_COUNTRY})",
     )
     parser.add_argument(
         "--dry-run", action="store_true", help="show what would be forgotten; change nothing"
@@ -37,7 +46,12 @@ def run(args: argparse.Namespace) -> int:
     con = open_connection(args, read_only=args.dry_run)
     try:
         with user_errors():
-            report = privacy.forget(con, args.identifier, dry_run=args.dry_run)
+            report = privacy.forget(
+                con,
+                args.identifier,
+                dry_run=args.dry_run,
+                default_phone_country=args.phone_country,
+            )
     finally:
         con.close()
     if report.already_forgotten and report.identifiers_suppressed == 0:

@@ -28,7 +28,13 @@ from idstitch.keystore import (
     utc_now,
 )
 from idstitch.privacy.errors import PrivacyError, UnknownIdentifierError
-from idstitch.privacy.identifiers import Identifier, as_identifier, candidates, person_hash
+from idstitch.privacy.identifiers import (
+    DEFAULT_PHONE_COUNTRY,
+    Identifier,
+    as_identifier,
+    candidates,
+    person_hash,
+)
 from idstitch.privacy.location import Location, master, require_table, resolve_location
 from idstitch.privacy.rewriting import copy_rows, rewrite_keystore
 
@@ -74,10 +80,13 @@ def lookup(
     target_schema: str | None = None,
     keystore_schema: str | None = None,
     master_key: MasterKey | None = None,
+    default_phone_country: str = DEFAULT_PHONE_COUNTRY,
 ) -> str | None:
-    """The person id of ``"type:value"`` (matched by its keyed hash or plain value)."""
+    """The person id of ``"type:value"`` (matched by its keyed hash or plain value); a
+    national phone number is read in ``default_phone_country``, the project's var
+    idstitch_default_phone_country."""
     where = resolve_location(con, target_schema, keystore_schema)
-    ident = as_identifier(identifier)
+    ident = as_identifier(identifier, default_phone_country)
     person, _, _ = _resolve(con, where, ident, _index_key(con, where, master_key))
     return person
 
@@ -221,6 +230,7 @@ def forget(
     keystore_schema: str | None = None,
     master_key: MasterKey | None = None,
     dry_run: bool = False,
+    default_phone_country: str = DEFAULT_PHONE_COUNTRY,
 ) -> ForgetReport:
     """Forget the person with ``identifier`` ("type:value"): all or nothing.
 
@@ -232,10 +242,12 @@ def forget(
     Raises :class:`UnknownIdentifierError` if no person has the identifier (and it
     was not forgotten before). A repeated request reports ``already_forgotten=True``:
     before the next build it runs again (destroying any key created since, in
-    case the models did not apply suppression); after it, it changes nothing.
+    case the models did not apply suppression); after it, it changes nothing. A
+    national phone number is read in ``default_phone_country`` (var
+    idstitch_default_phone_country of the project that built the warehouse).
     """
     where = resolve_location(con, target_schema, keystore_schema)
-    ident = as_identifier(identifier)
+    ident = as_identifier(identifier, default_phone_country)
     index_key = _index_key(con, where, master_key)
     person, typed, digest = _resolve(con, where, ident, index_key)
     earlier = con.execute(

@@ -51,6 +51,8 @@ SPELLINGS: dict[str, tuple[str, list[str]]] = {
     "anon-zw": ("\u200bJane@Example.com\u00a0", ["jane@example.com", "\u2060JANE@example.com "]),
 }
 KEPT = "anon-kept"
+# a person known by an international phone number, asked for in its national (UK) spelling
+PHONE_PERSON, PHONE_STORED, PHONE_NATIONAL = "anon-phone", "+44 20 7946 0958", "020 7946 0958"
 
 
 def _row(n: int, **values: Any) -> dict[str, Any]:
@@ -64,6 +66,7 @@ def _tables() -> dict[str, list[dict[str, Any]]]:
         for i, (anon, (email, _)) in enumerate(SPELLINGS.items())
     ]
     identifies.append(_row(90, anonymous_id=KEPT, email="kept@example.com"))
+    identifies.append(_row(91, anonymous_id=PHONE_PERSON, phone=PHONE_STORED))
     identifies += [
         _row(100 + i, anonymous_id=f"anon-big-{i}", user_id="big-user") for i in range(BIG)
     ]
@@ -146,6 +149,21 @@ def test_every_spelling_finds_its_person(built: Path, master_key: str) -> None:
     assert dotted != dotless, "the dotless i is a different letter: two persons"
 
 
+def test_a_national_phone_is_read_in_the_country_given(built: Path, master_key: str) -> None:
+    """The build read phones with var idstitch_default_phone_country's default (US); a
+    national UK spelling is the same number only when read as British."""
+    master = parse_master_key(master_key)
+    (person,) = _people(built, master_key, f"anonymous_id:{PHONE_PERSON}")
+    assert person is not None
+    with closing(_connect(built, master_key)) as con:
+        found = privacy.lookup(
+            con, f"phone:{PHONE_NATIONAL}", master_key=master, default_phone_country="GB"
+        )
+        assert found == person
+        with pytest.raises(privacy.PrivacyError, match="phone"):
+            privacy.lookup(con, f"phone:{PHONE_NATIONAL}", master_key=master)
+
+
 def test_forget_by_another_spelling_drops_the_person(
     built: Path, master_key: str, tmp_path: Path
 ) -> None:
@@ -163,7 +181,7 @@ def test_forget_by_another_spelling_drops_the_person(
     assert _people(db, master_key, f"anonymous_id:{KEPT}")[0] is not None
     with closing(duckdb.connect(str(db), read_only=True)) as con:
         events = con.execute(f"select count(*) from {OUTPUT_SCHEMA}.identifies").fetchone()
-    assert events == (1 + BIG,), "the forgotten persons' events are dropped, no other"
+    assert events == (2 + BIG,), "the forgotten persons' events are dropped, no other"
 
 
 def test_forget_of_a_large_person_is_set_based(
