@@ -9,11 +9,11 @@ run time. `--check` exits 1 when either file is not what this script would write
 tests call `rendered()` and compare).
 
 Per region: the calling code; the trunk prefix (`national_prefix`, when it is digits that
-`national_prefix_for_parsing` matches whole; '' otherwise); the international
-(IDD) prefix when it is a fixed one (`011` in the US); the lengths of a national number that `phonenumbers` calls
-possible, without the local-only ones (`general_desc.possible_length` minus
-`possible_length_local_only`); and the longest possible length. A calling code shared by
-several regions (+1, +7, +44, ...) is read with its main region's metadata, as
+`national_prefix_for_parsing` matches whole; '' otherwise); the international (IDD) prefix
+when it is a fixed one (`011` in the US); the lengths of a national number that
+`phonenumbers` calls possible, without the local-only ones (`general_desc.possible_length`
+minus `possible_length_local_only`); and the longest possible length. A calling code
+shared by several regions (+1, +7, +44, ...) is read with its main region's metadata, as
 `phonenumbers` reads an international number. Regions whose trunk rule in `phonenumbers`
 is more than that fixed prefix (a regular expression or a transform rule: carrier codes,
 area codes added to local numbers) are named in the macro's header: only the fixed prefix
@@ -76,7 +76,6 @@ def _country(region: str, calling_code: int) -> Country | None:
     if local and max(local) > max(possible):
         raise ValueError(f"{region}: a local-only length above the longest possible one")
     return Country(region, str(calling_code), trunk, idd, lengths, max(possible), approximated)
-
 
 
 def countries() -> tuple[list[Country], list[Country]]:
@@ -146,7 +145,8 @@ def render_macro(regions: list[Country], mains: list[Country]) -> str:
     found = patterns(mains)
     rows = [
         f"        '{c.region}': {{'calling_code': '{c.calling_code}', 'trunk': '{c.trunk}', "
-        f"'idd': '{c.idd}', 'lengths': [{', '.join(str(n) for n in c.lengths)}], 'longest': {c.longest}, "
+        f"'idd': '{c.idd}', 'lengths': [{', '.join(str(n) for n in c.lengths)}], "
+        f"'longest': {c.longest}, "
         f"'lengths_pattern': {_jinja_string(length_pattern(c.lengths))}}},"
         for c in regions
     ]
