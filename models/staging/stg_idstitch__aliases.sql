@@ -22,12 +22,7 @@ source as (
 renamed as (
 
     select
-        {{ idstitch.source_column(columns, 'id', dbt.type_string()) }} as event_id,
-        {{ idstitch.source_column(columns, 'anonymous_id', dbt.type_string()) }} as anonymous_id,
-        {{ idstitch.source_column(columns, 'user_id', dbt.type_string()) }} as user_id,
-        {{ idstitch.source_timestamp('aliases', columns, 'timestamp') }} as event_at,
-        {{ idstitch.source_timestamp_unreadable('aliases', columns, 'timestamp') }} as has_unreadable_timestamp,
-        {{ idstitch.source_timestamp('aliases', columns, 'received_at') }} as received_at,
+        {{ idstitch.select_event_columns('aliases', columns) }},
         {{ idstitch.source_column(columns, 'previous_id', dbt.type_string()) }} as previous_id
     from source
 

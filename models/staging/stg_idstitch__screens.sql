@@ -21,12 +21,7 @@ source as (
 renamed as (
 
     select
-        {{ idstitch.source_column(columns, 'id', dbt.type_string()) }} as event_id,
-        {{ idstitch.source_column(columns, 'anonymous_id', dbt.type_string()) }} as anonymous_id,
-        {{ idstitch.source_column(columns, 'user_id', dbt.type_string()) }} as user_id,
-        {{ idstitch.source_timestamp('screens', columns, 'timestamp') }} as event_at,
-        {{ idstitch.source_timestamp_unreadable('screens', columns, 'timestamp') }} as has_unreadable_timestamp,
-        {{ idstitch.source_timestamp('screens', columns, 'received_at') }} as received_at,
+        {{ idstitch.select_event_columns('screens', columns) }},
         {{ idstitch.source_column(columns, 'name', dbt.type_string()) }} as screen_name
     from source
 
