@@ -42,7 +42,10 @@ raw_values as (
     union all
     {%- endfor %}
     {#- an alias call's previous_id is read as a user_id (macro alias_previous_id) #}
-    select 'user_id' as source_column, previous_id as raw_value from events
+    select
+        'user_id' as source_column,
+        previous_id as raw_value
+    from events
     where previous_id is not null
     union all
     {%- for trait in traits %}
