@@ -47,8 +47,8 @@ Volumes (rates are of persons unless said otherwise):
   (one of the junk ids below).
 * phones on 45% of registered persons, formatted per row as
   ``+1 (555) 010-2345``, ``555.010.2345``, ``555-010-2345``, ``+15550102345``
-  or ``555 010 2345`` (so one number normalises to 11 digits with the ``+1``
-  and to 10 without); 3% of phone holders send a too-short phone from a small
+  or ``555 010 2345`` (all five are one E.164 number, ``+15550102345``, read
+  with the default phone country US); 3% of phone holders send a too-short phone from a small
   shared set (``12345``, ``555-01``, ``0000``, ``123``) that must not link them.
 * ``external_id`` trait on 10% of registered persons (half equal to their
   ``user_id``, half a separate ``crm-...`` id); ``zendesk_id`` on 6%;
