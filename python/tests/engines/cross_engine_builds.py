@@ -69,6 +69,12 @@ class Dataset:
     def raw_schema(self) -> str:
         return f"xe_{self.name}_raw"
 
+    def raw_tables(self) -> list[str]:
+        """The raw tables the data set has (a parquet file each); the package skips the
+        optional tables it lacks (screens and aliases in the generated data)."""
+        assert self.parquet_dir is not None
+        return [t for t in RAW_TABLES if (self.parquet_dir / f"{t}.parquet").exists()]
+
     def dbt_args(self) -> list[str]:
         if self.parquet_dir is None:
             return ["build"]
@@ -153,7 +159,7 @@ class DuckDBEngine(Engine):
         con = duckdb.connect(str(self._path(dataset)))
         try:
             con.execute(f'create schema if not exists "{dataset.raw_schema}"')
-            for table in RAW_TABLES:
+            for table in dataset.raw_tables():
                 source = str(dataset.parquet_dir / f"{table}.parquet")
                 con.execute(
                     f'create or replace table "{dataset.raw_schema}"."{table}" as '
@@ -239,7 +245,7 @@ class PostgresEngine(Engine):
         with self.con.cursor() as cur:
             cur.execute(f'drop schema if exists "{dataset.raw_schema}" cascade')
             cur.execute(f'create schema "{dataset.raw_schema}"')
-            for table in RAW_TABLES:
+            for table in dataset.raw_tables():
                 data = pq.read_table(dataset.parquet_dir / f"{table}.parquet")
                 columns = ", ".join(f"{_pg_name(f.name)} {_pg_type(f.type)}" for f in data.schema)
                 qualified = f'"{dataset.raw_schema}"."{table}"'
@@ -307,7 +313,7 @@ class SparkEngine(Engine):
         assert dataset.parquet_dir is not None
         self.spark.sql(f"drop database if exists {dataset.raw_schema} cascade")
         self.spark.sql(f"create database {dataset.raw_schema}")
-        for table in RAW_TABLES:
+        for table in dataset.raw_tables():
             frame = self.spark.read.parquet(str(dataset.parquet_dir / f"{table}.parquet"))
             # Parquet timestamps without a zone arrive as TIMESTAMP_NTZ: store TIMESTAMP
             # (the session zone is UTC), as a Segment warehouse has them.

@@ -1,7 +1,8 @@
 """The hand-made data set of the cross-engine test: small raw tables full of what engines are
 known to do differently (regular expression classes and a no-break space, text collation and
 ties, nulls in orderings, padding with tabs and newlines, non-ASCII case, camelCase columns,
-RudderStack's context_traits_* columns, duplicate message ids, a long chain, timestamps as
+RudderStack's context_traits_* columns, screens and alias calls, duplicate message ids, a
+long chain, timestamps as
 ISO-8601 text with offsets in `pages` and as epoch seconds or milliseconds in `tracks`, some
 of them unreadable, and merges of persons decided by the event order and byte order)."""
 
@@ -13,7 +14,7 @@ from typing import Any
 
 import pyarrow as pa
 
-RAW_TABLES = ("identifies", "tracks", "pages")
+RAW_TABLES = ("identifies", "tracks", "pages", "screens", "aliases")
 
 
 def _event_fields(timestamp_type: pa.DataType) -> list[tuple[str, pa.DataType]]:
@@ -78,7 +79,15 @@ PAGES_SCHEMA = pa.schema(
         ("referrer", pa.string()),
     ]
 )
-SCHEMAS = {"identifies": IDENTIFIES_SCHEMA, "tracks": TRACKS_SCHEMA, "pages": PAGES_SCHEMA}
+SCREENS_SCHEMA = pa.schema([*EVENT_FIELDS, ("name", pa.string())])
+ALIASES_SCHEMA = pa.schema([*EVENT_FIELDS, ("previous_id", pa.string())])
+SCHEMAS = {
+    "identifies": IDENTIFIES_SCHEMA,
+    "tracks": TRACKS_SCHEMA,
+    "pages": PAGES_SCHEMA,
+    "screens": SCREENS_SCHEMA,
+    "aliases": ALIASES_SCHEMA,
+}
 T0 = datetime(2024, 3, 1, 9, 0, 0)
 NBSP = "\u00a0"
 
@@ -109,7 +118,7 @@ def _raw_timestamp(table: str, index: int, value: Any) -> Any:
     """A row's ``timestamp`` as the raw table holds it: a datetime of `pages` as ISO-8601
     text (no offset, `Z`, or the same instant in another zone), of `tracks` as epoch seconds
     (with microseconds) or whole milliseconds; values given as text or numbers as they are."""
-    if not isinstance(value, datetime) or table == "identifies":
+    if not isinstance(value, datetime) or table not in ("tracks", "pages"):
         return value
     if table == "tracks":
         micros = (value - EPOCH) // timedelta(microseconds=1)
@@ -126,6 +135,7 @@ def edge_tables() -> dict[str, pa.Table]:
     _orderings(r)
     _columns(r)
     _context_traits(r)
+    _screens_and_aliases(r)
     _duplicates_and_chain(r)
     _ordinary_persons(r)
     _timestamps_and_invisible_characters(r)
@@ -271,6 +281,22 @@ def _context_traits(r: _Rows) -> None:
         age=53,
         context_traits_age="fifty-three",
     )
+
+
+def _screens_and_aliases(r: _Rows) -> None:
+    """Screen views and alias calls: previous_id compared with the call's own ids after
+    trimming (padding with a tab and a no-break space), an email-shaped previous_id, one
+    equal to the user id, and a missing one."""
+    r.add("screens", anonymous_id="anon-scr-1", name="Home")
+    r.add("screens", anonymous_id="anon-scr-2", user_id="u-scr-2", name="Settings")
+    # previous_id is the call's own anonymous id, padded: it is that anonymous id
+    r.add("aliases", anonymous_id="anon-scr-1", previous_id="\tanon-scr-1" + NBSP, user_id="u-al-1")
+    # an email-shaped previous_id of a value never sent as a user_id: an email
+    r.add("aliases", previous_id=" Old.Name@Example.COM" + NBSP, user_id="u-al-2")
+    r.add("identifies", anonymous_id="anon-al-2", email="old.name@example.com")
+    # previous_id equal to the user id after trimming adds nothing; a missing one neither
+    r.add("aliases", anonymous_id="anon-al-3", previous_id="u-al-3 ", user_id="u-al-3")
+    r.add("aliases", anonymous_id="anon-al-4", previous_id=None, user_id="u-al-4")
 
 
 def _duplicates_and_chain(r: _Rows) -> None:

@@ -248,6 +248,40 @@ def test_edge_merges_follow_the_contract(builds: Builds) -> None:
     assert actual == expected
 
 
+def test_edge_screens_and_aliases_follow_the_contract(builds: Builds) -> None:
+    """DuckDB, the reference, reads the edge data set's screens and alias calls as the
+    contract says (cross_engine_data._screens_and_aliases); every engine is then compared
+    with it."""
+    dataset = builds.datasets["edge"]
+    duck = builds.get("duckdb", dataset.name)
+    columns, rows = duck.read(dataset, "user_identifiers")
+    at = {name: columns.index(name) for name in columns}
+    person = {
+        (row[at["identifier_type"]], row[at["identifier_value"]]): row[at["person_id"]]
+        for row in rows
+    }
+    persons = [
+        # previous_id padded but equal to the call's own anonymous id: that anonymous id
+        [("anonymous_id", "anon-scr-1"), ("external_id", "u-al-1")],
+        # an email-shaped previous_id never sent as a user_id: the email, then its identify
+        [
+            ("email", "old.name@example.com"),
+            ("external_id", "u-al-2"),
+            ("anonymous_id", "anon-al-2"),
+        ],
+        [("anonymous_id", "anon-al-3"), ("external_id", "u-al-3")],
+        [("anonymous_id", "anon-al-4"), ("external_id", "u-al-4")],
+        [("anonymous_id", "anon-scr-2"), ("external_id", "u-scr-2")],
+    ]
+    for members in persons:
+        assert len({person[m] for m in members}) == 1, members
+    assert len({person[members[0]] for members in persons}) == len(persons)
+    assert ("external_id", "u-al-3 ") not in person
+    columns, rows = duck.read(dataset, "events")
+    tables = [row[columns.index("event_table")] for row in rows]
+    assert (tables.count("screens"), tables.count("aliases")) == (2, 4)
+
+
 @pytest.mark.parametrize("dataset", DATASETS)
 def test_reference_build_has_content(builds: Builds, dataset: str) -> None:
     duck = builds.get("duckdb", dataset)
