@@ -17,7 +17,7 @@
         'int_idstitch__identifies_deduplicated', 'int_idstitch__events_deduplicated',
         'int_idstitch__identifier_values_normalised', 'int_idstitch__event_identifiers_extracted',
         'int_idstitch__identifiers_resolved', 'idstitch__users', 'idstitch__user_identifiers',
-        'idstitch__identifies', 'idstitch__events', 'idstitch__person_merges']) -}}
+        'idstitch__identifies', 'idstitch__events', 'idstitch__person_merges', 'idstitch__identity_links']) -}}
 {%- endmacro %}
 
 

@@ -10,6 +10,7 @@ PUBLISHED_TABLES = (
     "user_identifiers",
     "identifies",
     "person_merges",
+    "identity_links",
     "events",
     "idstitch_data_quality",
     "idstitch_component_rounds",

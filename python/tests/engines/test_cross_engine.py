@@ -8,12 +8,13 @@ Three data sets are built on DuckDB (the reference) and on every other engine th
   and newlines, non-ASCII case, camelCase columns, duplicate message ids, a long chain);
 * ``generated``: ``idstitch.generate`` output, written as Parquet and loaded into each engine.
 
-``users``, ``user_identifiers``, ``identifies``, ``person_merges`` and ``events`` must be equal
-as multisets of rows, every column compared (so the person ids, the anchors they come from and
-the merge history are the same). They are read as analysts read them, as DataFrames through
-``idstitch.read_table``, sorted and compared with ``pandas.testing`` (values exact, dtypes
-too: every published table has the same columns and dtypes on every engine). The engines
-come from the environment, set by the scripts that start them:
+``users``, ``user_identifiers``, ``identifies``, ``person_merges``, ``events`` and
+``identity_links`` must be equal as multisets of rows, every column compared (so the person
+ids, the anchors they come from, the merge history and the links are the same). They are
+read as analysts read them, as DataFrames through ``idstitch.read_table``, sorted and
+compared with ``pandas.testing`` (values exact, dtypes too: every published table has the
+same columns and dtypes on every engine). The engines come from the environment, set by the
+scripts that start them:
 
 * ``IDSTITCH_PG_AVAILABLE=1`` with the libpq variables ``PG*`` (scripts/test-postgres.sh);
 * ``IDSTITCH_SPARK_AVAILABLE=1`` with ``IDSTITCH_SPARK_DIR`` (scripts/test-spark.sh). Spark runs
@@ -47,7 +48,14 @@ from idstitch import generate
 
 pytestmark = [pytest.mark.engines, pytest.mark.usefixtures("utc_time_zone")]
 
-TABLES_COMPARED = ("user_identifiers", "users", "identifies", "person_merges", "events")
+TABLES_COMPARED = (
+    "user_identifiers",
+    "users",
+    "identifies",
+    "person_merges",
+    "events",
+    "identity_links",
+)
 # The models built by the idstitch_components materialization, each with its rounds recorded.
 COMPONENTS_MODELS = ("int_idstitch__identifiers_clustered", "int_idstitch__identifier_origins")
 GENERATED_PERSONS = int(os.environ.get("IDSTITCH_CROSS_ENGINE_PERSONS", "2000"))

@@ -38,6 +38,7 @@ PUBLISHED = (
     "identifies",
     "events",
     "person_merges",
+    "identity_links",
     "idstitch_data_quality",
 )
 Row = dict[str, Any]

@@ -175,6 +175,7 @@ def test_names_and_sources_are_checked() -> None:
         "user_identifiers",
         "identifies",
         "person_merges",
+        "identity_links",
         "events",
         "idstitch_data_quality",
         "idstitch_component_rounds",
