@@ -43,6 +43,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from idstitch_bench.baselines import emit, scipy_pipeline, splink_clustering
+from idstitch_bench.limit import limit_pipeline
 from idstitch_bench.measure import BENCH, load_average, machine_info, rel, say
 from idstitch_bench.report import report
 from idstitch_bench.runs import run_chains, run_size
@@ -103,6 +104,13 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
 
 
 def main(argv: Sequence[str]) -> int:
+    if argv and argv[0] == "_limit":
+        p = argparse.ArgumentParser()
+        for name in ("--db", "--rules", "--schema", "--out"):
+            p.add_argument(name, required=True)
+        a = p.parse_args(argv[1:])
+        emit(limit_pipeline(a.db, a.rules, a.schema, a.out))
+        return 0
     if argv and argv[0] in ("_scipy", "_splink"):
         p = argparse.ArgumentParser()
         p.add_argument("--db", required=True)

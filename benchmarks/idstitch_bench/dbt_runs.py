@@ -36,10 +36,13 @@ class Build:
         raise KeyError(unique_id)
 
 
-def dbt_build(db: Path, schema: str, target: Path, logs: Path, log: Path) -> Build:
+def dbt_build(
+    db: Path, schema: str, target: Path, logs: Path, log: Path, *, full_refresh: bool = False
+) -> Build:
     cmd = [
         tool("dbt"),
         "build",
+        *(["--full-refresh"] if full_refresh else []),
         "--vars",
         DBT_VARS_TEMPLATE.format(schema=schema),
         "--target-path",

@@ -36,6 +36,9 @@ class Measured:
     timed_out: bool
     log: Path
     load: str = ""
+    # wall-clock (epoch) seconds when the process was started and when it ended
+    started_epoch: float = 0.0
+    ended_epoch: float = 0.0
 
     def result(self) -> dict[str, Any]:
         """The JSON a benchmark sub-process printed on its last ``BENCH_RESULT`` line."""
@@ -82,6 +85,7 @@ def run_measured(
         out.write(("$ " + shlex.join(cmd) + "\n").encode())
         out.flush()
         start = time.perf_counter()
+        started_epoch = time.time()
         proc = subprocess.Popen(
             list(cmd),
             cwd=cwd,
@@ -112,10 +116,11 @@ def run_measured(
                     os.killpg(proc.pid, signal.SIGKILL)
             time.sleep(0.1)
         wall = time.perf_counter() - start
+        ended_epoch = time.time()
     cpu = usage.ru_utime + usage.ru_stime
     peak = max(peak, usage.ru_maxrss * 1024)
     code = None if timed_out else proc.returncode
-    return Measured(wall, peak, cpu, code, timed_out, log, load)
+    return Measured(wall, peak, cpu, code, timed_out, log, load, started_epoch, ended_epoch)
 
 
 def check(m: Measured, what: str) -> None:

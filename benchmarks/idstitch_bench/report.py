@@ -7,7 +7,8 @@ import datetime as dt
 from typing import Any
 
 from idstitch_bench.dbt_runs import COMPONENTS_MODEL, Build
-from idstitch_bench.fmt import fmt_mem, fmt_s, fmt_same, mark, splink_cell
+from idstitch_bench.fmt import fmt_mem, fmt_s, fmt_same, mark, ratio, splink_cell
+from idstitch_bench.limit_report import limit_section
 from idstitch_bench.measure import GIB, rel
 from idstitch_bench.sizes_table import Writer, size_rows_build, size_rows_compared, size_rows_tools
 
@@ -30,6 +31,7 @@ def report(
     size_rows_compared(w, args, sizes)
     _chains(w, args, chains)
     _targets(w, info, sizes, chains)
+    limit_section(w, sizes)
     _build_time(w, sizes)
     _commands(w, args, sizes, chains, command)
     return "\n".join(lines) + "\n"
@@ -181,6 +183,14 @@ def _targets(
             f"| at most a few dozen rounds on the adversarial chain | at most {worst} rounds | "
             f"{mark(worst <= 36)} |"
         )
+    for s in sizes:
+        r = s["build"].measured.wall_s / s["limit"].result["total_s"]
+        bound = 2 if s is sizes[0] else 1.5
+        w(
+            f"| full build within {bound}x of the practical limit ({s['events']:,} events; "
+            f"CPU: {ratio(s['build'].measured.cpu_s, s['limit'].measured.cpu_s)}) | "
+            f"{r:.2f}x | {mark(r <= bound)} |"
+        )
     if big is not None:
         wall = big["build"].measured.wall_s
         rss = big["build"].measured.peak_rss
@@ -189,6 +199,7 @@ def _targets(
             f"on {info['nproc']} CPUs | {mark(wall < 120)} |"
         )
         w(f"| ... and < 8 GiB | {fmt_mem(rss)} | {mark(rss < 8 * GIB)} |")
+        w(f"| peak RSS of the full build < 4 GiB | {fmt_mem(rss)} | {mark(rss < 4 * GIB)} |")
         cpu = big["build"].measured.cpu_s
         w(
             f"| (its CPU time / 2 cores: the wall time an idle 2-core machine could reach at "
@@ -227,10 +238,16 @@ def _build_time(w: Writer, sizes: list[dict[str, Any]]) -> None:
         w("|---|---|---|---|---|---|---|")
         for d in s["build_rounds"]["detail"]:
             w(
-                f"| {d['round']} | {d['phase']} | {d['edges_in']:,} | {d['hooked']:,} | "
-                f"{d['jumps']} | {d['edges_out']:,} | {d['seconds']:.2f} |"
+                f"| {d['round']} | {d['phase']} | {_count(d['edges_in'])} | "
+                f"{_count(d['hooked'])} | {_count(d['jumps'])} | {_count(d['edges_out'])} | "
+                f"{d['seconds']:.2f} |"
             )
         w("")
+
+
+def _count(x: int | None) -> str:
+    """A count of the rounds table; '-' where a phase records none."""
+    return "-" if x is None else f"{x:,}"
 
 
 def _commands(

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from idstitch_bench.baselines import Baseline, baseline
+from idstitch_bench.build_phases import build_phases
 from idstitch_bench.data import (
     count_events,
     export_edges,
@@ -22,6 +23,7 @@ from idstitch_bench.data import (
 from idstitch_bench.dbt_runs import (
     BUILD_COMPONENTS,
     COMPONENTS_MODEL,
+    DBT_VARS_TEMPLATE,
     dbt_build,
     dbt_floor,
     empty_edges,
@@ -29,6 +31,13 @@ from idstitch_bench.dbt_runs import (
     rounds_of,
 )
 from idstitch_bench.fmt import fmt_mem, fmt_runs, fmt_s, splink_cell
+from idstitch_bench.limit import (
+    BUILD_USER_IDENTIFIERS,
+    LIMIT_TABLE,
+    partition_differs,
+    run_limit,
+    same_partition,
+)
 from idstitch_bench.measure import load_average, say
 
 
@@ -40,6 +49,7 @@ def run_size(args: argparse.Namespace, work: Path, persons: int) -> dict[str, An
     db = fresh_copy(src, work / f"run_p{persons}.duckdb")
     tag = f"p{persons}"
     _full_build(size, work, db, tag)
+    _practical_limit(size, work, db, tag)
     _components_alone(args, size, work, db, tag)
     _scipy(args, size, work, db, tag)
     if args.skip_splink:
@@ -53,10 +63,17 @@ def _full_build(size: dict[str, Any], work: Path, db: Path, tag: str) -> None:
     """The full ``dbt build``, its rounds, and the edge list it used (bench.edges)."""
     target = work / f"target_{tag}"
     say(f"{size['persons']} persons: dbt build (load {load_average()})")
+    size["warm_parse"] = (target / "partial_parse.msgpack").exists()
     build = dbt_build(
-        db, "raw_events", target, work / "logs" / f"dbt_{tag}", work / "logs" / f"build_{tag}.log"
+        db,
+        "raw_events",
+        target,
+        work / "logs" / f"dbt_{tag}",
+        work / "logs" / f"build_{tag}.log",
+        full_refresh=True,
     )
     size["build"] = build
+    size["phases"] = build_phases(build)
     size["build_rounds"] = rounds_of(db, build.invocation_id, "int_idstitch__identifiers_clustered")
     size["events"] = count_events(db, "raw_events")
     say(
@@ -68,6 +85,29 @@ def _full_build(size: dict[str, Any], work: Path, db: Path, tag: str) -> None:
 
     size["edges"] = export_edges(db, target)
     say(f"  bench.edges: {size['edges']['rows']} edges, {size['edges']['nodes']} nodes")
+
+
+def _practical_limit(size: dict[str, Any], work: Path, db: Path, tag: str) -> None:
+    """The same job the fastest plain way (limit.py), checked to give the build's partition;
+    a different partition stops the benchmark."""
+    say(f"{size['persons']} persons: the practical limit (load {load_average()})")
+    lim = run_limit(db, "raw_events", work, DBT_VARS_TEMPLATE, tag)
+    size["limit"] = lim
+    diff = same_partition(db)
+    size["limit_diff"] = diff
+    if partition_differs(diff):
+        raise SystemExit(
+            f"bench: the practical limit and the build's {BUILD_USER_IDENTIFIERS} give "
+            f"different partitions at {size['persons']} persons: {diff} (identifiers found "
+            f"by one only; persons, components and (person, component) pairs must be "
+            f"equal). Tables kept in {db}: {BUILD_USER_IDENTIFIERS}, {LIMIT_TABLE}."
+        )
+    say(
+        f"  limit {fmt_s(lim.result['total_s'])} (CPU {fmt_s(lim.measured.cpu_s)}, "
+        f"peak RSS {fmt_mem(lim.measured.peak_rss)}), same partition as the build "
+        f"({diff['persons']} persons); full build / limit "
+        f"{size['build'].measured.wall_s / lim.result['total_s']:.2f}x"
+    )
 
 
 def _components_alone(
