@@ -82,7 +82,8 @@
     {#- The vars that decide what an identifier is and which person it names, and which
         raw tables are read (a table turned on or off changes the events of persons
         already resolved). -#}
-    {{- return(['idstitch_identifier_precedence', 'idstitch_blocked_values', 'idstitch_default_phone_country',
+    {{- return(['idstitch_identifier_precedence', 'idstitch_blocked_values', 'idstitch_extra_blocked_values',
+        'idstitch_blocked_patterns', 'idstitch_default_phone_country',
         'idstitch_non_identifier_prefixes', 'idstitch_passthrough_traits',
         'idstitch_identifier_columns', 'idstitch_excluded_identifier_columns', 'idstitch_column_map',
         'idstitch_using_tracks', 'idstitch_using_pages', 'idstitch_using_screens', 'idstitch_using_aliases']) -}}

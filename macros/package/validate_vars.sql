@@ -19,9 +19,12 @@
         'idstitch_demo_seeds': 'boolean',
         'idstitch_identifier_precedence': 'list of strings',
         'idstitch_blocked_values': 'list of strings',
+        'idstitch_extra_blocked_values': 'list of strings, or mapping of identifier types to lists of strings',
+        'idstitch_blocked_patterns': 'list of strings, or mapping of identifier types to lists of strings',
         'idstitch_default_phone_country': 'string',
         'idstitch_non_identifier_prefixes': 'list of strings',
         'idstitch_passthrough_traits': 'list of strings',
+        'idstitch_max_person_identifiers': 'positive integer',
         'idstitch_identifier_columns': 'mapping of strings to strings',
         'idstitch_excluded_identifier_columns': 'list of strings',
         'idstitch_column_map': 'mapping of strings to strings',
@@ -53,6 +56,12 @@
             {{- return(false) -}}
         {%- endif -%}
         {%- for item in value if item is not string -%}
+            {{- return(false) -}}
+        {%- endfor -%}
+        {{- return(true) -}}
+    {%- elif kind == 'list of strings, or mapping of identifier types to lists of strings' -%}
+        {%- for item in (value.values() | list if value is mapping else [value])
+                if not idstitch._var_fits(item, 'list of strings') -%}
             {{- return(false) -}}
         {%- endfor -%}
         {{- return(true) -}}
