@@ -1,11 +1,38 @@
 {#- The columns of the identifies table, named for what they are: the event columns
     every message table shares, and the traits (every other column). -#}
 
-{% macro identifies_columns() -%}
-    {#- The columns of the identifies table: {name: [raw spellings]}, the event columns
-        under their snake_case names and every other column under the trait it is
-        (trait_spellings: the column map, `context_traits_<trait>`, its snake_case name). -#}
-    {{- return(idstitch.trait_spellings(idstitch.source_columns('identifies', required=['id', 'timestamp']))) -}}
+{% macro identifies_columns(event_source=none) -%}
+    {#- The columns of the identifies table of `event_source` (an event_sources() item):
+        {name: [raw spellings]}, the event columns under their snake_case names and every
+        other column under the trait it is (trait_spellings: the column map,
+        `context_traits_<trait>`, its snake_case name). Without `event_source`: the
+        columns of every source's identifies table, merged (a name any source has). -#}
+    {%- if event_source is not none -%}
+        {{- return(idstitch.trait_spellings(idstitch.source_columns('identifies', ['id', 'timestamp'], event_source))) -}}
+    {%- endif -%}
+    {{- return(idstitch.trait_spellings(idstitch.identifies_raw_columns())) -}}
+{%- endmacro %}
+
+
+{% macro identifies_raw_columns() -%}
+    {#- source_columns() of the identifies tables of every source merged: {snake_case name:
+        [raw spellings any source has]}. One source: its own. -#}
+    {%- set sources = idstitch.event_sources() -%}
+    {%- if sources | length == 1 and sources[0]['entry'] is none -%}
+        {{- return(idstitch.source_columns('identifies', required=['id', 'timestamp'])) -}}
+    {%- endif -%}
+    {%- set merged = {} -%}
+    {%- for event_source in sources -%}
+        {%- for name, spellings in idstitch.source_columns('identifies', ['id', 'timestamp'], event_source).items() -%}
+            {%- if name not in merged -%}
+                {%- do merged.update({name: []}) -%}
+            {%- endif -%}
+            {%- for spelling in spellings if spelling not in merged[name] -%}
+                {%- do merged[name].append(spelling) -%}
+            {%- endfor -%}
+        {%- endfor -%}
+    {%- endfor -%}
+    {{- return(merged) -}}
 {%- endmacro %}
 
 
@@ -16,8 +43,9 @@
 
 
 {% macro staged_event_columns() -%}
-    {#- The event columns as staged (`id` -> event_id, `timestamp` -> event_at). -#}
-    {{- return(['event_id', 'anonymous_id', 'user_id', 'event_at', 'received_at']) -}}
+    {#- The event columns as staged (`id` -> event_id, `timestamp` -> event_at), and the
+        name of the source the event came from. -#}
+    {{- return(['source_name', 'event_id', 'anonymous_id', 'user_id', 'event_at', 'received_at']) -}}
 {%- endmacro %}
 
 

@@ -18,23 +18,33 @@
 {%- endmacro %}
 
 
-{% macro source_columns(table_key, required=[]) -%}
-    {#- Returns {snake_name: [column names that mean it]} for source('idstitch', table_key).
-        The snake_case spelling, when present, comes first so it wins in coalesce().
-        Fails with a message naming the table or the column when one is missing. -#}
+{% macro source_columns(table_key, required=[], event_source=none) -%}
+    {#- Returns {snake_name: [column names that mean it]} for the raw table `table_key` of
+        `event_source` (an event_sources() item; none: the default source, which is
+        source('idstitch', table_key)). The snake_case spelling, when present, comes first
+        so it wins in coalesce(). Fails with a message naming the table (and the source)
+        or the column when one is missing. -#}
     {%- if not execute -%}
         {{- return({}) -}}
     {%- endif -%}
-    {%- set relation = idstitch.raw_relation(table_key) -%}
-    {%- set found = adapter.get_relation(
+    {%- set relation = idstitch.raw_relation(table_key) if event_source is none
+        else idstitch.source_relation(table_key, event_source) -%}
+    {%- set found = none if relation is none else adapter.get_relation(
         database=relation.database, schema=relation.schema, identifier=relation.identifier
     ) -%}
-    {%- if found is none -%}
+    {%- if found is none and (event_source is none or event_source['entry'] is none) -%}
         {{- exceptions.raise_compiler_error(
             "idstitch: the raw table `" ~ table_key ~ "` was not found at " ~ relation
             ~ ". Point the package at your Segment schema with the vars "
             ~ "idstitch_source_database, idstitch_source_schema and idstitch_"
             ~ table_key ~ "_table."
+        ) -}}
+    {%- elif found is none -%}
+        {{- exceptions.raise_compiler_error(
+            "idstitch: the raw table `" ~ table_key ~ "` of source `" ~ event_source['name']
+            ~ "` (var idstitch_sources) was not found"
+            ~ (" at " ~ relation if relation is not none else ": the source lists no " ~ table_key ~ " table")
+            ~ ". Every source needs its " ~ table_key ~ " table."
         ) -}}
     {%- endif -%}
     {%- set by_snake = {} -%}
@@ -85,14 +95,15 @@
 {%- endmacro %}
 
 
-{% macro source_timestamp(table_key, columns, name) -%}
+{% macro source_timestamp(table_key, columns, name, relation=none) -%}
     {#- A timestamp column of a source as UTC `timestamp` (without time zone), by the
         column's type: `timestamp` as it is; `timestamp with time zone` converted to UTC
         explicitly, not through the session's time zone; text parsed as ISO-8601, an
         offset or `Z` converted to UTC (iso_timestamp); numbers read as epoch seconds, or
         milliseconds from 1e11 on (epoch_timestamp). A value that cannot be read is null
-        (source_timestamp_unreadable tells it from a null in the source). -#}
-    {%- set read = idstitch._source_timestamp_spellings(table_key, columns, name) -%}
+        (source_timestamp_unreadable tells it from a null in the source). `relation`: the
+        raw table read (none: the default source's, raw_relation). -#}
+    {%- set read = idstitch._source_timestamp_spellings(table_key, columns, name, relation) -%}
     {%- if read | length == 0 -%}
         {{- return('cast(null as ' ~ dbt.type_timestamp() ~ ')') -}}
     {%- endif -%}
@@ -101,11 +112,11 @@
 {%- endmacro %}
 
 
-{% macro source_timestamp_unreadable(table_key, columns, name) -%}
+{% macro source_timestamp_unreadable(table_key, columns, name, relation=none) -%}
     {#- Boolean SQL: the source has a value for the timestamp column `name` but
         source_timestamp cannot read it (text that is no ISO-8601 timestamp, a number out
         of range). False when the column is missing or null. -#}
-    {%- set read = idstitch._source_timestamp_spellings(table_key, columns, name) -%}
+    {%- set read = idstitch._source_timestamp_spellings(table_key, columns, name, relation) -%}
     {%- if read | length == 0 -%}
         {{- return('(1 = 0)') -}}
     {%- endif -%}
@@ -113,16 +124,16 @@
     {%- for quoted, converted in read -%}
         {%- do present.append(quoted ~ ' is not null') -%}
     {%- endfor -%}
-    {{- return('(' ~ idstitch.source_timestamp(table_key, columns, name) ~ ' is null and ('
+    {{- return('(' ~ idstitch.source_timestamp(table_key, columns, name, relation) ~ ' is null and ('
         ~ present | join(' or ') ~ '))') -}}
 {%- endmacro %}
 
 
-{% macro _source_timestamp_spellings(table_key, columns, name) -%}
+{% macro _source_timestamp_spellings(table_key, columns, name, relation=none) -%}
     {#- [(quoted spelling, its SQL as UTC timestamp)] for each spelling of `name`. -#}
     {%- set types = {} -%}
     {%- if execute and columns.get(name) -%}
-        {%- for column in adapter.get_columns_in_relation(idstitch.raw_relation(table_key)) -%}
+        {%- for column in adapter.get_columns_in_relation(relation or idstitch.raw_relation(table_key)) -%}
             {%- do types.update({column.name: column.data_type | lower}) -%}
         {%- endfor -%}
     {%- endif -%}

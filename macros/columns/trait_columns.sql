@@ -13,7 +13,7 @@
     {%- set users_columns = [
         'person_id', 'canonical_id_type', 'canonical_id_value', 'external_id', 'email', 'phone',
         'anonymous_id_count', 'identifier_count', 'first_seen_at', 'last_seen_at',
-        'identify_count', 'track_count', 'page_count'
+        'identify_count', 'track_count', 'page_count', 'screen_count'
     ] -%}
     {%- set found = [] -%}
     {%- for name in reserved -%}

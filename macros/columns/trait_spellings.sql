@@ -11,7 +11,7 @@
     {#- Names no trait can have: the raw event columns and the columns idstitch writes
         beside the traits. -#}
     {{- return(idstitch.event_columns()
-        + ['event_id', 'event_at', 'event_key', 'person_id', 'has_unreadable_timestamp']) -}}
+        + ['event_id', 'event_at', 'event_key', 'person_id', 'has_unreadable_timestamp', 'source_name']) -}}
 {%- endmacro %}
 
 

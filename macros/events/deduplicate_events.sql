@@ -1,7 +1,8 @@
 {#- Which copy of a message id is kept. -#}
 
 {% macro deduplicate_events(relation, columns, stored_copy_column=none) -%}
-    {#- One row per message id: the first received (then earliest timestamp, then the
+    {#- One row per message id of each source (the same message id in two sources is two
+        events; relation `relation` has source_name): the first received (then earliest timestamp, then the
         smallest user_id and anonymous_id, so the choice is the same on every engine).
         Rows without a message id, or whose timestamp cannot be read, are left out here and
         counted in idstitch_data_quality.
@@ -19,7 +20,7 @@
         select
             {{ quoted | join(', ') }},
             row_number() over (
-                partition by event_id
+                partition by source_name, event_id
                 order by
                     received_at asc nulls last,
                     event_at asc nulls last,

@@ -86,7 +86,8 @@
         'idstitch_blocked_patterns', 'idstitch_default_phone_country',
         'idstitch_non_identifier_prefixes', 'idstitch_passthrough_traits',
         'idstitch_identifier_columns', 'idstitch_excluded_identifier_columns', 'idstitch_column_map',
-        'idstitch_using_tracks', 'idstitch_using_pages', 'idstitch_using_screens', 'idstitch_using_aliases']) -}}
+        'idstitch_using_tracks', 'idstitch_using_pages', 'idstitch_using_screens', 'idstitch_using_aliases',
+        'idstitch_sources']) -}}
 {%- endmacro %}
 
 
@@ -95,7 +96,7 @@
         dictionary, so a scoped build refuses to continue from state made by other rules.
         The state version is raised by any idstitch release whose identifier rules or
         state tables differ from the one before (CHANGELOG says so). -#}
-    {%- set values = {'state_version': 2} -%}
+    {%- set values = {'state_version': 3} -%}
     {%- for name in idstitch.rule_vars() -%}
         {%- do values.update({name: var(name, none)}) -%}
     {%- endfor -%}
@@ -191,19 +192,22 @@
         and every row of those persons is the scope's. One column matched instead of two
         on every row: only rows without a person are matched by (table, id). -#}
     {{- return('(' ~ idstitch.previous_persons_condition() ~ ' or (person_id is null and '
-        ~ idstitch.scope_events_condition('event_id', table_column='event_table') ~ '))') -}}
+        ~ idstitch.scope_events_condition('event_id', table_column='event_table', source_column='source_name') ~ '))') -}}
 {%- endmacro %}
 
 
-{% macro scope_events_condition(event_id_column, event_type=none, table_column=none) -%}
+{% macro scope_events_condition(event_id_column, event_type=none, table_column=none, source_column=none) -%}
     {#- Pre-hook condition of a mart keyed by event: the rows of the scope's events
         (int_idstitch__scope_events), of one `event_type`, or keyed by (`table_column`,
-        `event_id_column`) with every type. -#}
+        `event_id_column`) with every type; with `source_column`, of the same source too
+        (one message id in two sources is two events). -#}
     {%- set scope_events = ref('int_idstitch__scope_events') -%}
+    {%- set source_key = '' if source_column is none else source_column ~ ', ' -%}
+    {%- set source_value = '' if source_column is none else 'source_name, ' -%}
     {%- if table_column is not none -%}
-        {{- return('(' ~ table_column ~ ', ' ~ event_id_column ~ ') in (select '
+        {{- return('(' ~ source_key ~ table_column ~ ', ' ~ event_id_column ~ ') in (select ' ~ source_value
             ~ idstitch.event_table_name('event_type') ~ ', event_id from ' ~ scope_events ~ ')') -}}
     {%- endif -%}
-    {{- return(event_id_column ~ ' in (select event_id from ' ~ scope_events
+    {{- return('(' ~ source_key ~ event_id_column ~ ') in (select ' ~ source_value ~ 'event_id from ' ~ scope_events
         ~ " where event_type = '" ~ event_type ~ "')") -}}
 {%- endmacro %}

@@ -16,6 +16,7 @@
         'idstitch_using_pages': 'boolean',
         'idstitch_using_screens': 'boolean',
         'idstitch_using_aliases': 'boolean',
+        'idstitch_sources': 'list of sources',
         'idstitch_demo_seeds': 'boolean',
         'idstitch_identifier_precedence': 'list of strings',
         'idstitch_blocked_values': 'list of strings',
@@ -64,6 +65,10 @@
                 if not idstitch._var_fits(item, 'list of strings') -%}
             {{- return(false) -}}
         {%- endfor -%}
+        {{- return(true) -}}
+    {%- elif kind == 'list of sources' -%}
+        {#- event_sources() fails naming the var and the entry that is wrong -#}
+        {%- do idstitch.event_sources() -%}
         {{- return(true) -}}
     {%- elif kind == 'mapping of strings to strings' -%}
         {%- if value is not mapping -%}

@@ -33,8 +33,11 @@ identifies as (
     select * from {{ ref('int_idstitch__identifies_deduplicated') }}
     {%- if scoped %}
     where
-        event_id in (
-            select written.event_id from events as written
+        (source_name, event_id) in (
+            select
+                written.source_name,
+                written.event_id
+            from events as written
             where written.event_type = 'identify'
         )
     {%- endif %}
@@ -96,7 +99,7 @@ candidates as (
 
     select
         'identify' as event_type,
-        {{ idstitch.event_key("'identify'", 'event_id') }} as event_key,
+        {{ idstitch.event_key("'identify'", 'event_id', 'source_name') }} as event_key,
         event_at,
         loaded_at,
         '{{ trait }}' as source_column,

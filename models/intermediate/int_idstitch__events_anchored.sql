@@ -1,6 +1,6 @@
 {#- Each event with at least one identifier, its anchor node (the smallest node id
     among its identifiers) and its rank in the event order (event_order: received_at,
-    event type, message id). Linking every identifier of an event to the anchor node
+    event type, source name, message id). Linking every identifier of an event to the anchor node
     gives the same components as linking them all pairwise, with k - 1 edges instead of
     k(k - 1) / 2; the rank orders events for person anchors and merges. -#}
 
@@ -42,7 +42,9 @@ ranked as (
         events.event_id,
         events.received_at,
         row_number() over (
-            order by {{ idstitch.event_order('events.received_at', 'anchored.event_type', 'events.event_id') }}
+            order by {{ idstitch.event_order(
+                'events.received_at', 'anchored.event_type', 'events.event_id', 'events.source_name'
+            ) }}
         ) as event_rank
     from anchored
     inner join events

@@ -1,24 +1,26 @@
 {{ config(
     materialized=idstitch.persisted_materialization(),
     incremental_strategy='delete+insert',
-    unique_key=['event_type', 'event_id'],
+    unique_key=['source_name', 'event_type', 'event_id'],
     on_schema_change='fail',
     tags=['idstitch_plain_text'],
     pre_hook="{{ idstitch.clear_for_rebuild() }}"
 ) }}
-{#- Every identify, track, page, screen and alias message once, with the columns that
-    identify its sender (previous_id: an alias call's other identifier, macro
-    alias_previous_id; null for every other type), and loaded_at, when the build that
-    wrote it started. Keyed by (event_type, event_id); event_key is a 64-bit hash of
-    both, tested unique, so later steps join on integers instead of message-id strings.
-    A scoped build replaces rows by (event_type, event_id), never by event_key: a new
+{#- Every identify, track, page, screen and alias message once per source (source_name:
+    macro event_sources), with the columns that identify its sender (previous_id: an
+    alias call's other identifier, macro alias_previous_id; null for every other type),
+    and loaded_at, when the build that wrote it started. Keyed by (source_name,
+    event_type, event_id); event_key is a 64-bit hash of them (macro event_key), tested
+    unique, so later steps join on integers instead of message-id strings.
+    A scoped build replaces rows by (source_name, event_type, event_id), never by event_key: a new
     event whose key collides with a kept one's is written beside it, and the key test
     fails the build, instead of the kept event being deleted.
     A skipped raw table (macro skipped_table_reason) has no rows. Persisted: a scoped
     build (macros/package/incremental_builds.sql) writes the identify calls the
     identifies step wrote since, and the other messages received since the last build
-    that are new or whose new copy wins over the kept one (deduplicate_events). -#}
-{%- set columns = ['event_id', 'event_at', 'received_at', 'anonymous_id', 'user_id'] -%}
+    that are new or whose new copy wins over the kept one (deduplicate_events), each
+    source's lookback from its own newest row of the table (received_since_per_source). -#}
+{%- set columns = ['source_name', 'event_id', 'event_at', 'received_at', 'anonymous_id', 'user_id'] -%}
 {%- set scoped = idstitch.scoped_build() -%}
 {%- set optional_tables = idstitch.event_tables()[1:] -%}
 
@@ -38,7 +40,7 @@ identifies as (
 {{ table }} as (
 
     select * from {{ ref('stg_idstitch__' ~ table) }}
-    where {{ idstitch.received_since(this, "event_type = '" ~ event_type ~ "'") }}
+    where {{ idstitch.received_since_per_source(this, "event_type = '" ~ event_type ~ "'") }}
 
 ),
 
@@ -90,7 +92,7 @@ keyed as (
 
     select
         *,
-        {{ idstitch.event_key('event_type', 'event_id') }} as event_key,
+        {{ idstitch.event_key('event_type', 'event_id', 'source_name') }} as event_key,
         {{ idstitch.loaded_at() }} as loaded_at
     from unioned
 

@@ -1,15 +1,16 @@
 {{ config(
     materialized=idstitch.persisted_materialization(),
     incremental_strategy='delete+insert',
-    unique_key='event_id',
+    unique_key=['source_name', 'event_id'],
     on_schema_change='sync_all_columns',
     tags=['idstitch_plain_text'],
     pre_hook="{{ idstitch.clear_for_rebuild() }}"
 ) }}
-{#- One row per identify message id (see macro deduplicate_events for the rule), with
-    loaded_at, when the build that wrote it started. Persisted: a scoped build
+{#- One row per identify message id of each source (see macro deduplicate_events for the
+    rule), with loaded_at, when the build that wrote it started. Persisted: a scoped build
     (macros/package/incremental_builds.sql) reads the rows received since the last one
-    and writes a message id only when it is new or its new copy wins over the kept one;
+    (each source's lookback from its own newest row, received_since_per_source) and writes
+    a message id only when it is new or its new copy wins over the kept one;
     a trait column new in the raw table is null in the copies kept before. -#}
 {%- set columns = idstitch.staged_identifies_columns() -%}
 {%- set quoted = [] -%}
@@ -26,7 +27,7 @@ with
 identifies as (
 
     select * from {{ ref('stg_idstitch__identifies') }}
-    where {{ idstitch.received_since(this) }}
+    where {{ idstitch.received_since_per_source(this) }}
 
 ),
 

@@ -45,6 +45,7 @@ final as (
     select
         events.event_type,
         events.event_key,
+        events.source_name,
         events.event_id
     from events
     inner join scope_event_keys

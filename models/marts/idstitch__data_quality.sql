@@ -4,16 +4,17 @@
     every rejected identifier value by type and reason, the events of forgotten
     persons (int_idstitch__events_suppressed; none without encryption), and the optional
     raw tables this build skipped (table_skipped, row_count 0, example_value the reason:
-    macro skipped_table_reason). -#}
+    macro skipped_table_notes; one row per source that skips it). -#}
 {%- set read_tables = [] -%}
 {%- set skipped_tables = [] -%}
 {%- for table, event_type in idstitch.event_tables() -%}
-{%- set reason = none if table == 'identifies' else idstitch.skipped_table_reason(table) -%}
-{%- if reason is none -%}
+{%- set notes = [] if table == 'identifies' else idstitch.skipped_table_notes(table) -%}
+{%- if notes | length < idstitch.event_sources() | length -%}
 {%- do read_tables.append(table) -%}
-{%- else -%}
-{%- do skipped_tables.append((table, reason)) -%}
 {%- endif -%}
+{%- for reason in notes -%}
+{%- do skipped_tables.append((table, reason)) -%}
+{%- endfor -%}
 {%- endfor %}
 
 with

@@ -4,9 +4,9 @@
     on_schema_change='fail',
     pre_hook="{{ idstitch.clear_for_rebuild(idstitch.scope_event_rows_condition()) }}"
 ) }}
-{#- Every identify, track and page event once (deduplicated by message id) with the
-    person it belongs to now, so "who viewed the pricing page" is one join of the raw
-    pages table on event_id. person_id is null when the event carried no usable
+{#- Every identify, track, page, screen and alias event once (deduplicated by message id
+    within its source, source_name) with the person it belongs to now, so "who viewed the
+    pricing page" is one join of the raw pages table on event_id (and source_name). person_id is null when the event carried no usable
     identifier (counted in idstitch_data_quality). Events of forgotten persons are left
     out. No identifier values: nothing here needs protecting. -#}
 
@@ -37,6 +37,7 @@ suppressed as (
 final as (
 
     select
+        events.source_name,
         {{ idstitch.event_table_name('events.event_type') }} as event_table,
         events.event_id,
         attributed.person_id,

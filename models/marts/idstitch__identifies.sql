@@ -2,9 +2,10 @@
     materialized=idstitch.persisted_materialization(),
     incremental_strategy='append',
     on_schema_change='sync_all_columns',
-    pre_hook="{{ idstitch.clear_for_rebuild(idstitch.scope_events_condition('id', 'identify')) }}"
+    pre_hook="{{ idstitch.clear_for_rebuild(idstitch.scope_events_condition('id', 'identify', source_column='source_name')) }}"
 ) }}
-{#- Every identify call once (deduplicated by message id), with its person, its
+{#- Every identify call once (deduplicated by message id within its source, source_name),
+    with its person, its
     normalised identifiers and every trait column. With encryption on, user_id,
     external_id, email, phone and every trait are ciphertext bound to the person and
     the column (idstitch.protect). Calls of forgotten persons are left out. -#}
@@ -18,9 +19,9 @@ identifies as (
 
     select
         *,
-        {{ idstitch.event_key("'identify'", 'event_id') }} as event_key
+        {{ idstitch.event_key("'identify'", 'event_id', 'source_name') }} as event_key
     from {{ ref('int_idstitch__identifies_deduplicated') }}
-    where {{ idstitch.in_scope(event_key_expr=idstitch.event_key("'identify'", 'event_id')) }}
+    where {{ idstitch.in_scope(event_key_expr=idstitch.event_key("'identify'", 'event_id', 'source_name')) }}
 
 ),
 
@@ -84,6 +85,7 @@ identifiers_pivoted as (
 final as (
 
     select
+        identifies.source_name,
         identifies.event_id as id,
         events.person_id,
         {{ idstitch.protect('identifies.user_id', 'user_id', 'events.person_id') }} as user_id,

@@ -31,7 +31,7 @@ identifies as (
 
     select
         *,
-        {{ idstitch.event_key("'identify'", 'event_id') }} as event_key
+        {{ idstitch.event_key("'identify'", 'event_id', 'source_name') }} as event_key
     from {{ ref('int_idstitch__identifies_deduplicated') }}
 
 ),
@@ -86,7 +86,8 @@ event_counts as (
         person_id,
         count(case when event_type = 'identify' then 1 end) as identify_count,
         count(case when event_type = 'track' then 1 end) as track_count,
-        count(case when event_type = 'page' then 1 end) as page_count
+        count(case when event_type = 'page' then 1 end) as page_count,
+        count(case when event_type = 'screen' then 1 end) as screen_count
     from events
     group by person_id
 
@@ -128,9 +129,10 @@ final as (
         persons.last_seen_at,
         coalesce(event_counts.identify_count, 0) as identify_count,
         coalesce(event_counts.track_count, 0) as track_count,
+        coalesce(event_counts.page_count, 0) as page_count,
         {#- the traits end the list: sqlfluff misreads the indent of a loop there #}
         -- noqa: disable=LT02
-        coalesce(event_counts.page_count, 0) as page_count
+        coalesce(event_counts.screen_count, 0) as screen_count
         {%- for trait in traits %},
         {%- set value = idstitch.trait_value(trait, 'person_traits') %}
         {{ idstitch.protect(value, trait, 'persons.person_id') }} as {{ idstitch.quote_identifier(trait) }}

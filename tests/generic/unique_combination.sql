@@ -6,7 +6,7 @@
     changes no row without writing it again (rows are deleted or appended), and the rows
     it did not write were checked by the build that wrote them. Which rows it wrote:
     stamped, the rows whose loaded_at is this build's start (the event layer);
-    event_keyed, the columns are (event_table, event_id) and the rows written are the
+    event_keyed, the columns are (source_name, event_table, event_id) and the rows written are the
     scope's events (int_idstitch__scope_events), or all of them when the build rewrote
     every event. A full build writes every row, and `dbt test` alone checks the whole
     table. -#}
@@ -28,7 +28,7 @@ where
         where loaded_at <> {{ idstitch.loaded_at() }}
     )
     or ({{ keys }}) in (
-        select {{ idstitch.event_table_name('event_type') }}, event_id
+        select source_name, {{ idstitch.event_table_name('event_type') }}, event_id
         from {{ idstitch.model_relation('int_idstitch__scope_events') }}
     )
 {%- endif %}

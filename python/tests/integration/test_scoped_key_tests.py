@@ -139,7 +139,8 @@ def test_the_events_mart_key_test_checks_the_scope_events_in_a_scoped_build(
     assert _failures(older, sql) == []
     tested = run_dbt(older, tmp_path / "test", args=("test", "--select", "idstitch__events"))
     assert not tested.ok
-    assert "idstitch_unique_combination_idstitch__events_event_table__event_id" in tested.stdout
+    key_test = "idstitch_unique_combination_idstitch__events_source_name__event_table__event_id"
+    assert key_test in tested.stdout
 
 
 def _duplicated(db: Path, directory: Path, event_id: str) -> Path:
