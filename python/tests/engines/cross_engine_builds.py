@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -50,6 +50,9 @@ PROFILE_SETTINGS = {
 class Dataset:
     name: str
     parquet_dir: Path | None  # None: the bundled demo seeds
+    # the raw tables a data set may have (a parquet file each), and vars of its own
+    tables: Sequence[str] = RAW_TABLES
+    variables: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def schema(self) -> str:
@@ -73,7 +76,7 @@ class Dataset:
         """The raw tables the data set has (a parquet file each); the package skips the
         optional tables it lacks (screens and aliases in the generated data)."""
         assert self.parquet_dir is not None
-        return [t for t in RAW_TABLES if (self.parquet_dir / f"{t}.parquet").exists()]
+        return [t for t in self.tables if (self.parquet_dir / f"{t}.parquet").exists()]
 
     def dbt_args(self) -> list[str]:
         if self.parquet_dir is None:
@@ -83,7 +86,11 @@ class Dataset:
     def dbt_vars(self) -> dict[str, Any]:
         if self.parquet_dir is None:
             return {"idstitch_demo_seeds": True}
-        return {"idstitch_demo_seeds": False, "idstitch_source_schema": self.raw_schema}
+        return {
+            "idstitch_demo_seeds": False,
+            "idstitch_source_schema": self.raw_schema,
+            **self.variables,
+        }
 
 
 Table = tuple[list[str], list[tuple[Any, ...]]]

@@ -509,3 +509,54 @@ def _merges(r: _Rows) -> None:
         timestamp=s_at + timedelta(minutes=30),
         received_at=None,
     )
+
+
+# --------------------------------------------------------------------------------------
+# several sources (var idstitch_sources): support/multi_source_scenario.py
+# --------------------------------------------------------------------------------------
+
+
+def sources_table_name(source: str, table: str) -> str:
+    """The raw table of ``source``'s ``table`` in the data set's one raw schema."""
+    return f"{source}__{table}"
+
+
+def sources_tables() -> dict[str, pa.Table]:
+    """The multi-source scenario's tables, one raw schema for all three sources (each
+    source's tables named ``<source>__<table>``, listed per table in the var). ``age`` is
+    an integer in web_prod and text in ios_prod: with several sources a trait is text."""
+    from multi_source_scenario import source_tables
+
+    ages: dict[str, tuple[pa.DataType, list[Any]]] = {
+        "web_prod": (pa.int64(), [41]),
+        "ios_prod": (pa.string(), [None, "29"]),
+    }
+    event_names = {name for name, _ in EVENT_FIELDS}
+    out: dict[str, pa.Table] = {}
+    for source, tables in source_tables().items():
+        for table, rows in tables.items():
+            extra = sorted({key for row in rows for key in row} - event_names)
+            schema = pa.schema([*EVENT_FIELDS, *((name, pa.string()) for name in extra)])
+            columns = {f.name: [row.get(f.name) for row in rows] for f in schema}
+            data = pa.table(columns, schema=schema)
+            if table == "identifies" and source in ages:
+                age_type, values = ages[source]
+                data = data.append_column(pa.field("age", age_type), pa.array(values, age_type))
+            out[sources_table_name(source, table)] = data
+    return out
+
+
+def sources_var(raw_schema: str) -> list[dict[str, Any]]:
+    """var idstitch_sources for ``sources_tables`` loaded into ``raw_schema``."""
+    from multi_source_scenario import source_tables
+
+    return [
+        {
+            "name": source,
+            "tables": {
+                table: {"schema": raw_schema, "table": sources_table_name(source, table)}
+                for table in tables
+            },
+        }
+        for source, tables in source_tables().items()
+    ]

@@ -1,12 +1,14 @@
 """The same raw data built on DuckDB, PostgreSQL and Spark gives the same tables, row for row.
 
-Three data sets are built on DuckDB (the reference) and on every other engine that is up:
+Four data sets are built on DuckDB (the reference) and on every other engine that is up:
 
 * ``demo``: the bundled seeds, with a full ``dbt build`` (seeds, models, data and unit tests);
 * ``edge``: a small hand-made data set aimed at what engines do differently (regular expression
   classes and a no-break space, text collation and ties, nulls in orderings, padding with tabs
   and newlines, non-ASCII case, camelCase columns, duplicate message ids, a long chain);
-* ``generated``: ``idstitch.generate`` output, written as Parquet and loaded into each engine.
+* ``generated``: ``idstitch.generate`` output, written as Parquet and loaded into each engine;
+* ``sources``: three Segment sources read as one (var ``idstitch_sources``), the scenario of
+  support/multi_source_scenario.py with its hand-derived persons.
 
 ``users``, ``user_identifiers``, ``identifies``, ``person_merges``, ``events`` and
 ``identity_links`` must be equal as multisets of rows, every column compared (so the person
@@ -41,7 +43,7 @@ import pandas.testing as pdt
 import pyarrow.parquet as pq
 import pytest
 from cross_engine_builds import Builds, Dataset
-from cross_engine_data import NBSP, edge_tables
+from cross_engine_data import NBSP, edge_tables, sources_tables, sources_var
 
 import idstitch
 from idstitch import generate
@@ -60,7 +62,7 @@ TABLES_COMPARED = (
 COMPONENTS_MODELS = ("int_idstitch__identifiers_clustered", "int_idstitch__identifier_origins")
 GENERATED_PERSONS = int(os.environ.get("IDSTITCH_CROSS_ENGINE_PERSONS", "2000"))
 GENERATED_SEED = 20240501
-DATASETS = ("demo", "edge", "generated")
+DATASETS = ("demo", "edge", "generated", "sources")
 
 
 def _flag(name: str) -> bool:
@@ -95,6 +97,13 @@ def datasets(work_dir: Path) -> dict[str, Dataset]:
     generated_dir = work_dir / "parquet-generated"
     generate.write_parquet(generated_dir, GENERATED_PERSONS, GENERATED_SEED)
     out["generated"] = Dataset("generated", generated_dir)
+    sources_dir = work_dir / "parquet-sources"
+    sources_dir.mkdir()
+    for name, table in sources_tables().items():
+        pq.write_table(table, sources_dir / f"{name}.parquet")
+    sources = Dataset("sources", sources_dir, tables=tuple(sources_tables()))
+    sources.variables = {"idstitch_sources": sources_var(sources.raw_schema)}
+    out["sources"] = sources
     return out
 
 
@@ -288,6 +297,34 @@ def test_edge_screens_and_aliases_follow_the_contract(builds: Builds) -> None:
     columns, rows = duck.read(dataset, "events")
     tables = [row[columns.index("event_table")] for row in rows]
     assert (tables.count("screens"), tables.count("aliases")) == (2, 4)
+
+
+def test_sources_follow_the_scenario(builds: Builds) -> None:
+    """DuckDB, the reference, gives the multi-source scenario's hand-derived events and
+    persons (support/multi_source_scenario.py); every engine is then compared with it."""
+    from multi_source_scenario import EXPECTED_EVENTS, EXPECTED_USERS
+
+    dataset = builds.datasets["sources"]
+    duck = builds.get("duckdb", dataset.name)
+    columns, rows = duck.read(dataset, "users")
+    users = {
+        row[columns.index("external_id")]: dict(zip(columns, row, strict=True)) for row in rows
+    }
+    assert set(users) == set(EXPECTED_USERS)
+    for external_id, expected in EXPECTED_USERS.items():
+        got = {name: users[external_id].get(name) for name in expected if name != "plan"}
+        assert got == {name: v for name, v in expected.items() if name != "plan"}, external_id
+    assert users["jane-42"]["age"] == "41" and users["carol-3"]["age"] == "29"
+    external_of = {user["person_id"]: external_id for external_id, user in users.items()}
+    columns, rows = duck.read(dataset, "events")
+    at = {name: columns.index(name) for name in columns}
+    events = {
+        (row[at["source_name"]], row[at["event_table"]], row[at["event_id"]]): external_of[
+            row[at["person_id"]]
+        ]
+        for row in rows
+    }
+    assert len(rows) == len(events) and events == EXPECTED_EVENTS
 
 
 @pytest.mark.parametrize("dataset", DATASETS)
