@@ -20,9 +20,11 @@ Write a self-contained HTML report (inline CSS, charts embedded as PNG, no exter
 URL) about the last `dbt build` in a DuckDB file, plus the charts as PNG files:
 persons (known / anonymous-only), identifiers per type, the component-size
 histogram (log scale), the largest persons with their identifier counts per type,
-junk values removed (idstitch_data_quality), and the rounds and time of the
-components step (idstitch_component_rounds, last invocation). Identifier values
-are not shown. Progress goes to stderr; the path of the page to stdout.
+the identifiers that bridge the largest persons (whose removal splits the person,
+from identity_links), junk values removed (idstitch_data_quality), and the rounds
+and time of the components step (idstitch_component_rounds, last invocation).
+Identifier values are not shown, except the bridges. Progress goes to stderr; the
+path of the page to stdout.
 """
 
 

@@ -4,16 +4,18 @@ origins step, a components step of its own, in one line).
 
 The page is self-contained (inline CSS, charts embedded as base64 PNG, no external URL), so
 it can be mailed or attached to a ticket; the charts are also written as PNG files beside
-it. Identifier values never appear in the report (persons are shown by ``person_id``, the
-md5 of their anchor); only the junk examples that ``idstitch_data_quality`` already
-publishes are shown.
+it. Persons are shown by ``person_id`` (the md5 of their anchor); the only identifier
+values in the report are the bridges of the largest persons (``bridges``: the identifiers
+whose removal splits a person, from ``identity_links``) and the junk examples that
+``idstitch_data_quality`` already publishes.
 
 The counts reuse :func:`idstitch.summary.summarise` (the same numbers as ``idstitch
 summary``); the distributions are aggregated in DuckDB, so the report stays cheap on
 hundreds of millions of identifiers.
 
-Modules: ``data`` (the queries), ``charts`` (matplotlib), ``html`` (the page, from the
-template ``idstitch/templates/report.html.j2``); this module writes the files.
+Modules: ``data`` (the queries), ``bridges`` (articulation points), ``charts``
+(matplotlib), ``html`` (the page, from the template
+``idstitch/templates/report.html.j2``); this module writes the files.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from pathlib import Path
 import duckdb
 
 from idstitch.paths import DEFAULT_OUTPUT_SCHEMA, DEFAULT_REPORT_DIR
+from idstitch.report.bridges import Bridge, PersonBridges
 from idstitch.report.charts import BAR_COLOUR, Chart, Progress, quiet, render_charts
 from idstitch.report.data import (
     LargestPerson,
@@ -40,9 +43,11 @@ from idstitch.summary import MissingBuildError
 __all__ = [
     "BAR_COLOUR",
     "DEFAULT_OUT_DIR",
+    "Bridge",
     "Chart",
     "LargestPerson",
     "MissingBuildError",
+    "PersonBridges",
     "QualityRow",
     "ReportData",
     "RoundRow",

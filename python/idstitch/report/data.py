@@ -9,6 +9,7 @@ from datetime import datetime
 import duckdb
 
 from idstitch.paths import DEFAULT_OUTPUT_SCHEMA
+from idstitch.report.bridges import PersonBridges, person_bridges
 from idstitch.summary import PERSONS_MODEL, BuildSummary, summarise
 
 LARGEST_PERSONS = 10
@@ -69,6 +70,8 @@ class ReportData:
     rounds_recorded: bool = False
     invocation_id: str | None = None
     built_at: datetime | None = None
+    bridges: list[PersonBridges] = field(default_factory=list)
+    links_recorded: bool = False
 
     @property
     def contract_rounds(self) -> list[RoundRow]:
@@ -233,15 +236,20 @@ def collect(
     s = _ident(schema)
     rounds_recorded = "idstitch_component_rounds" in tables
     rounds, invocation_id, built_at = _last_rounds(con, s) if rounds_recorded else ([], None, None)
+    largest = _largest(con, s)
+    links_recorded = "identity_links" in tables
+    largest_sizes = [(p.person_id, p.identifiers) for p in largest]
     return ReportData(
         db_label=db_label,
         schema=schema,
         summary=summary,
         size_bins=_size_bins(con, s),
-        largest=_largest(con, s),
+        largest=largest,
         quality=_quality(con, s) if "idstitch_data_quality" in tables else [],
         rounds=rounds,
         rounds_recorded=rounds_recorded,
         invocation_id=invocation_id,
         built_at=built_at,
+        bridges=person_bridges(con, s, largest_sizes) if links_recorded else [],
+        links_recorded=links_recorded,
     )

@@ -201,9 +201,47 @@ def test_report_numbers_match_the_build(report: tuple[Generated, Path, Path, str
     assert "<code>00000000-0000-0000-0000-000000000000</code>" in page  # min() of the examples
     # the largest person first, with its identifiers per type
     assert re.search(r'<td class="num">1</td><td><code class="id">[0-9a-f]{32}</code></td>', page)
-    # no identifier value of a person leaks into the page
+    # no identifier value of a person leaks into the page, but for the bridges
+    outside = re.sub(r'<h2 id="bridges">.*?<h2 id="junk">', "", page, flags=re.S)
     assert "@example.com" not in page
-    assert not re.search(r"\b[ua]-\d+", page)
+    assert not re.search(r"\b[ua]-\d+", outside)
+
+
+def _sizes_by_user() -> dict[str, int]:
+    """Identifiers of each person with a user id, by the rule of _generate."""
+    sizes: dict[str, int] = {}
+    person = 0
+    for size, count in SIZES.items():
+        for _ in range(count):
+            person += 1
+            if size >= 2:
+                sizes[f"u-{person}"] = size
+    return sizes
+
+
+def test_report_names_the_bridges_of_the_largest_persons(
+    report: tuple[Generated, Path, Path, str],
+) -> None:
+    """A person of k >= 3 identifiers is its user id linked to the email and the first
+    anonymous id (one identify call: a triangle) and to each other anonymous id (a track
+    each): the user id is its only bridge, and it cuts off the k - 3 anonymous ids of the
+    tracks. The five largest persons are listed (sizes 40, 17, 17, 9, 9)."""
+    _data, _db, _out, page = report
+    section = page.split('<h2 id="bridges">')[1].split('<h2 id="junk">')[0]
+    rows = re.findall(
+        r'<tr class="bridge"><td><code class="id">([0-9a-f]{32})</code></td>'
+        r'<td class="num">([\d,]+)</td><td class="num">(\d+)</td>'
+        r"<td><code>external_<wbr>id:(u-\d+)</code></td><td class=\"num\">([\d,]+)</td></tr>",
+        section,
+    )
+    sizes = _sizes_by_user()
+    largest = sorted(sizes.values(), reverse=True)[:5]
+    assert sorted((int(r[1].replace(",", "")) for r in rows), reverse=True) == largest
+    for _person, identifiers, bridges, user, cut_off in rows:
+        assert int(identifiers.replace(",", "")) == sizes[user]
+        assert (int(bridges), int(cut_off.replace(",", ""))) == (1, sizes[user] - 3)
+    assert len({r[0] for r in rows}) == 5
+    assert section.count("<tr") == 6  # the header and one row per person
 
 
 def test_report_files_are_self_contained(report: tuple[Generated, Path, Path, str]) -> None:
