@@ -98,14 +98,16 @@
 {% macro source_relation(table_key, event_source) -%}
     {#- The relation of the raw table `table_key` in `event_source` (an event_sources()
         item), or none when the source lists tables and not this one. A `{ref: model}`
-        table is ref()'d, so dbt builds that model first. -#}
+        table is the model's relation, looked up in the graph (none while dbt parses):
+        any model may introspect it, while only the staging models ref() it
+        (source_relation_sql), which makes dbt build it first. -#}
     {%- set entry = event_source['entry'] -%}
     {%- if entry is none -%}
         {{- return(idstitch.raw_relation(table_key)) -}}
     {%- endif -%}
     {%- set listed = (entry.get('tables') or {}).get(table_key) -%}
     {%- if listed is not none and listed.get('ref') is not none -%}
-        {{- return(ref(listed['ref'])) -}}
+        {{- return(idstitch._model_relation_by_name(listed['ref'], event_source['name'])) -}}
     {%- endif -%}
     {%- set located = listed if listed is not none else entry if entry.get('schema') is not none else none -%}
     {%- if located is none -%}
@@ -125,7 +127,28 @@
     {%- if event_source['entry'] is none -%}
         {{- return(source('idstitch', table_key)) -}}
     {%- endif -%}
+    {%- set listed = (event_source['entry'].get('tables') or {}).get(table_key) -%}
+    {%- if listed is not none and listed.get('ref') is not none -%}
+        {{- return(ref(listed['ref'])) -}}
+    {%- endif -%}
     {{- return(idstitch.source_relation(table_key, event_source)) -}}
+{%- endmacro %}
+
+
+{% macro _model_relation_by_name(name, source_name) -%}
+    {#- The relation of the model (or seed, snapshot) `name` of any project, from the graph;
+        none while dbt parses. Fails naming the source when there is no such model. -#}
+    {%- if not execute -%}
+        {{- return(none) -}}
+    {%- endif -%}
+    {%- for node in graph.nodes.values()
+            if node.resource_type in ['model', 'seed', 'snapshot'] and node.name == name -%}
+        {{- return(api.Relation.create(database=node.database, schema=node.schema,
+            identifier=node.alias or node.name)) -}}
+    {%- endfor -%}
+    {{- exceptions.raise_compiler_error(
+        "idstitch: var idstitch_sources, source `" ~ source_name ~ "`: there is no model named `"
+        ~ name ~ "` to read with {ref: " ~ name ~ "}.") -}}
 {%- endmacro %}
 
 
