@@ -2,7 +2,7 @@
     per unordered pair of identifiers (node_a < node_b) carried together by a kept event
     (int_idstitch__event_identifiers_kept), with the number of events carrying both and
     the first of them in event order (events_anchored.event_rank: received_at, event
-    type, message id). Every pair of an event's identifiers, not only the star to its
+    type, source name, message id), named by source, type and message id. Every pair of an event's identifiers, not only the star to its
     anchor that the components step reads: an event with k identifiers makes
     k(k - 1) / 2 pairs (0, 1 or 3 for the usual 1 to 3). In a scoped build only the
     scope's events are kept, which are all the events of the scope's identifiers: the
@@ -58,18 +58,33 @@ links as (
 
 ),
 
+sources as (
+
+    select
+        event_type,
+        event_key,
+        source_name
+    from {{ ref('int_idstitch__events_deduplicated') }}
+
+),
+
 final as (
 
     select
         links.node_a,
         links.node_b,
         links.event_count,
+        sources.source_name as first_source_name,
         events.event_type as first_event_type,
         events.event_id as first_event_id,
         events.received_at as first_received_at
     from links
     inner join events
         on links.first_event_rank = events.event_rank
+    inner join sources
+        on
+            events.event_type = sources.event_type
+            and events.event_key = sources.event_key
 
 )
 

@@ -39,6 +39,7 @@ joined as (
         resolved_a.identifier_value as value_a,
         resolved_b.identifier_type as type_b,
         resolved_b.identifier_value as value_b,
+        links.first_source_name,
         links.first_event_type,
         links.first_event_id,
         links.first_received_at,
@@ -64,6 +65,7 @@ both_ways as (
         value_a as identifier_value,
         type_b as other_identifier_type,
         value_b as other_identifier_value,
+        first_source_name,
         first_event_type,
         first_event_id,
         first_received_at,
@@ -78,6 +80,7 @@ both_ways as (
         value_b as identifier_value,
         type_a as other_identifier_type,
         value_a as other_identifier_value,
+        first_source_name,
         first_event_type,
         first_event_id,
         first_received_at,
@@ -109,6 +112,7 @@ final as (
         {{ idstitch.identifier_lookup_value(
             'other_identifier_type', 'other_identifier_value', idstitch.index_key_sql()
         ) }} as other_identifier_value,
+        first_source_name as source_name,
         {{ idstitch.event_table_name('first_event_type') }} as event_table,
         first_event_id as event_id,
         first_received_at as first_linked_at,

@@ -17,6 +17,8 @@ import pandas as pd
 
 #: an identifier: (identifier_type, identifier_value) as published
 Node = tuple[str, str]
+#: the source name of every event without var idstitch_sources
+DEFAULT_SOURCE = "default"
 
 LINK_COLUMNS = (
     "person_id",
@@ -24,6 +26,7 @@ LINK_COLUMNS = (
     "identifier_value",
     "other_identifier_type",
     "other_identifier_value",
+    "source_name",
     "event_table",
     "event_id",
     "first_linked_at",
@@ -41,6 +44,7 @@ class Link:
     event_id: str
     first_linked_at: datetime | None
     event_count: int
+    source_name: str = DEFAULT_SOURCE
 
 
 @dataclass(frozen=True)
@@ -77,8 +81,9 @@ def links_of_frame(frame: pd.DataFrame) -> list[Link]:
             event_id=str(event_id),
             first_linked_at=_timestamp(at),
             event_count=int(count),
+            source_name=str(source),
         )
-        for a_type, a_value, b_type, b_value, table, event_id, at, count in rows
+        for a_type, a_value, b_type, b_value, source, table, event_id, at, count in rows
     ]
 
 

@@ -7,7 +7,7 @@ from datetime import datetime
 import pandas as pd
 
 from idstitch.explain.answers import BetweenExplanation, Chain, PersonExplanation
-from idstitch.explain.graph import Hop, Node
+from idstitch.explain.graph import DEFAULT_SOURCE, Hop, Node
 from idstitch.explain.lookup import Found, Junk, Resolution, Unseen, label
 
 
@@ -22,9 +22,10 @@ def _at(value: datetime | None) -> str:
 def _hop(hop: Hop, labels: dict[Node, str]) -> str:
     link = hop.link
     more = f", {link.event_count} events in all" if link.event_count > 1 else ""
+    source = "" if link.source_name == DEFAULT_SOURCE else f" of source {link.source_name}"
     return (
         f"    {_shown(hop.source, labels)} -> {_shown(hop.target, labels)}\n"
-        f"      first linked by {link.event_table} {link.event_id} at "
+        f"      first linked by {link.event_table} {link.event_id}{source} at "
         f"{_at(link.first_linked_at)}{more}"
     )
 

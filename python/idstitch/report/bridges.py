@@ -50,7 +50,7 @@ def person_bridges(
     rows = con.execute(
         f"""
         select person_id, identifier_type, identifier_value, other_identifier_type,
-               other_identifier_value, event_table, event_id, event_count
+               other_identifier_value, source_name, event_table, event_id, event_count
         from {s}.identity_links
         where person_id in ({marks})
         """,
@@ -62,9 +62,9 @@ def person_bridges(
         ids,
     ).fetchall()
     links: dict[str, list[Link]] = {}
-    for person, a_type, a_value, b_type, b_value, table, event_id, count in rows:
+    for person, a_type, a_value, b_type, b_value, source, table, event_id, count in rows:
         links.setdefault(str(person), []).append(
-            Link((a_type, a_value), (b_type, b_value), table, event_id, None, int(count))
+            Link((a_type, a_value), (b_type, b_value), table, event_id, None, int(count), source)
         )
     nodes: dict[str, list[Node]] = {}
     for person, kind, value in members:

@@ -116,6 +116,7 @@ def test_an_event_makes_every_pair_of_its_identifiers(plain_db: Path) -> None:
     # i1 carries three identifiers: three pairs, not the two edges of its star
     assert sum(1 for row in internal if row["first_event_id"] == "i1") == 3
     assert all(row["node_a"] < row["node_b"] for row in internal)
+    assert {row["first_source_name"] for row in internal} == {"default"}
     assert len(internal) == len(EXPECTED_LINKS)
 
 

@@ -138,6 +138,7 @@ def _frame(rows: list[tuple[str, str, str, str]]) -> pd.DataFrame:
                 "identifier_value": a_value,
                 "other_identifier_type": b_type,
                 "other_identifier_value": b_value,
+                "source_name": "web",
                 "event_table": "identifies",
                 "event_id": f"{a_value}-{b_value}",
                 "first_linked_at": pd.Timestamp(datetime(2024, 1, 1), tz="UTC"),
@@ -174,7 +175,7 @@ def test_between_persons_lists_the_conflicts_touching_either() -> None:
         ]
     ).assign(identifier_value=["u-2", "u-3"], other_identifier_value=["laptop", "other"])
     links = _frame([("external_id", "u-1", "anonymous_id", "laptop")])
-    assert len(links_of_frame(links)) == 1
+    assert [link.source_name for link in links_of_frame(links)] == ["web"]
     data = ExplainData(identifiers, pd.DataFrame(), links, conflicts)
     answer = explain_between(data, "external_id:u-1", "external_id:u-2")
     assert not answer.same_person and answer.conflicts is not None
@@ -189,3 +190,6 @@ def test_between_persons_lists_the_conflicts_touching_either() -> None:
     assert "never seen together in any event chain" in render_between(plain)
     same = explain_between(data, "external_id:u-1", "anonymous_id:laptop")
     assert same.same_person and same.chain is not None and len(same.chain) == 1
+    assert "first linked by identifies u-1-laptop of source web at 2024-01-01" in render_between(
+        same
+    )
