@@ -3,7 +3,8 @@
 
 {% macro assert_no_source_overwritten() -%}
     {#- Fails before anything is built when a relation this project builds (a model or a
-        snapshot of any package) is one of idstitch's sources, naming both. Seeds are left
+        snapshot of any package) is one of idstitch's sources (the sources file's, and the
+        raw tables of var idstitch_sources), naming both. Seeds are left
         out: the demo seeds are the demo's sources by design. -#}
     {%- if not execute -%}
         {{- return('') -}}
@@ -11,6 +12,17 @@
     {%- set sources = {} -%}
     {%- for source_node in graph.sources.values() if source_node.package_name == 'idstitch' -%}
         {%- do sources.update({idstitch._relation_key(source_node.relation_name): source_node}) -%}
+    {%- endfor -%}
+    {#- the raw tables of var idstitch_sources (not those read by ref: models by design) -#}
+    {%- for event_source in idstitch.event_sources() if event_source['entry'] is not none -%}
+        {%- for table, event_type in idstitch.event_tables() -%}
+            {%- set listed = (event_source['entry'].get('tables') or {}).get(table) or {} -%}
+            {%- set relation = none if listed.get('ref') else idstitch.source_relation(table, event_source) -%}
+            {%- if relation is not none -%}
+                {%- do sources.update({idstitch._relation_key(relation | string): {
+                    'name': table, 'source_name': 'idstitch_sources: ' ~ event_source['name']}}) -%}
+            {%- endif -%}
+        {%- endfor -%}
     {%- endfor -%}
     {%- for node in graph.nodes.values() if node.resource_type in ['model', 'snapshot'] and node.relation_name -%}
         {%- set source_node = sources.get(idstitch._relation_key(node.relation_name)) -%}

@@ -158,3 +158,15 @@ def test_a_bad_sources_entry_fails_naming_the_var(tmp_path: Path) -> None:
 def test_source_names_are_kept_in_order() -> None:
     """The scenario's sources are the ones the var lists (a guard on the fixture itself)."""
     assert [entry["name"] for entry in SOURCES_VAR] == list(SOURCE_NAMES) == list(source_tables())
+
+
+def test_a_source_at_a_relation_idstitch_builds_fails_before_building(tmp_path: Path) -> None:
+    """A source whose schema is idstitch's published schema would be overwritten by the
+    marts (`identifies`): the build fails before anything is built, naming both."""
+    db = tmp_path / "db.duckdb"
+    _write(db, source_tables())
+    sources = [{"name": "published", "schema": "main_idstitch"}]
+    run = run_dbt(db, tmp_path / "run", variables={"idstitch_sources": sources})
+    assert not run.ok
+    assert "source `idstitch_sources: published.identifies`" in run.log_tail()
+    assert "Nothing was built" in run.log_tail()
