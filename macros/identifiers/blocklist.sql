@@ -14,13 +14,14 @@
     {%- for value in var('idstitch_blocked_values') -%}
         {%- do values['*'].append(value | string | lower) -%}
     {%- endfor -%}
-    {%- for key, items in idstitch._blocked_by_type('idstitch_extra_blocked_values').items() -%}
+    {%- set extra = var('idstitch_extra_blocked_values', []) -%}
+    {%- for key, items in idstitch._blocked_by_type('idstitch_extra_blocked_values', extra).items() -%}
         {%- do values.setdefault(key, []) -%}
         {%- for value in items if (value | lower) not in values[key] -%}
             {%- do values[key].append(value | lower) -%}
         {%- endfor -%}
     {%- endfor -%}
-    {%- set patterns = idstitch._blocked_by_type('idstitch_blocked_patterns') -%}
+    {%- set patterns = idstitch._blocked_by_type('idstitch_blocked_patterns', var('idstitch_blocked_patterns', {})) -%}
     {%- for key, items in patterns.items() -%}
         {%- for pattern in items -%}
             {%- set problem = idstitch._blocked_pattern_problem(pattern) -%}
@@ -45,10 +46,9 @@
 {%- endmacro %}
 
 
-{% macro _blocked_by_type(name) -%}
-    {#- var `name` (a list: for every type; or a mapping {type or '*': list}) as
+{% macro _blocked_by_type(name, given) -%}
+    {#- The value `given` of var `name` (a list: for every type; or a mapping {type or '*': list}) as
         {key: [values as given]}; empty keys are left out. Fails naming the var. -#}
-    {%- set given = var(name, []) -%}
     {%- set expected = "a list of strings (for every type) or a mapping of identifier types "
         ~ "(or '*' for every type) to lists of strings, such as {email: [test@example.com], "
         ~ "'*': [guest]}" -%}
