@@ -59,4 +59,15 @@ def build_phases(b: Build) -> dict[str, Any]:
             n["unique_id"]: float(n["execution_time"])
             for n in sorted(models, key=lambda n: -float(n["execution_time"]))
         },
+        "model_peak_rss": {n["unique_id"]: _peak_while(b, n) for n in models},
     }
+
+
+def _peak_while(b: Build, node: dict[str, Any]) -> int | None:
+    """The highest RSS of the dbt process tree polled while ``node`` ran (its compile and
+    execute); with 2 threads, whatever ran beside it counts too."""
+    span = _span([node])
+    if span is None:
+        return None
+    seen = [rss for t, rss in b.measured.samples if span[0] <= t <= span[1]]
+    return max(seen) if seen else None

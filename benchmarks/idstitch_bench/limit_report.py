@@ -141,7 +141,12 @@ def _phases(w: Writer, sizes: list[dict[str, Any]]) -> None:
             ("  exit (artifacts, connections)", [fmt_s(p["exit_s"]) for p in ph]),
         ],
     )
-    w("Each model's time (`run_results.json`, seconds), slowest first at the first size:")
+    w(
+        "Each model's time (`run_results.json`) and the peak RSS of the dbt process polled "
+        "while it ran (every 0.1 s; dbt runs 2 threads, so a model shares its figure with "
+        "whatever ran beside it, and DuckDB keeps freed memory for a while: a high figure "
+        "points at the model or its neighbour), slowest first at the first size:"
+    )
     w("")
     names = list(ph[0]["models"])
     for p in ph[1:]:
@@ -150,14 +155,19 @@ def _phases(w: Writer, sizes: list[dict[str, Any]]) -> None:
         w,
         sizes,
         [
-            (f"`{n.removeprefix('model.idstitch.')}`", [_seconds(p["models"].get(n)) for p in ph])
+            (
+                f"`{n.removeprefix('model.idstitch.')}`",
+                [_cell(p["models"].get(n), p["model_peak_rss"].get(n)) for p in ph],
+            )
             for n in names
         ],
     )
 
 
-def _seconds(x: float | None) -> str:
-    return "-" if x is None else f"{x:.2f}"
+def _cell(seconds: float | None, rss: int | None) -> str:
+    if seconds is None:
+        return "-"
+    return f"{seconds:.2f} s, {fmt_mem(rss) if rss is not None else '-'}"
 
 
 def _stages(result: dict[str, Any]) -> str:

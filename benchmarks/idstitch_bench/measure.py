@@ -13,7 +13,7 @@ import signal
 import subprocess
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +39,8 @@ class Measured:
     # wall-clock (epoch) seconds when the process was started and when it ended
     started_epoch: float = 0.0
     ended_epoch: float = 0.0
+    # (epoch seconds, RSS of the process tree) at every poll
+    samples: list[tuple[float, int]] = field(default_factory=list)
 
     def result(self) -> dict[str, Any]:
         """The JSON a benchmark sub-process printed on its last ``BENCH_RESULT`` line."""
@@ -97,6 +99,7 @@ def run_measured(
         )
         ps = psutil.Process(proc.pid)
         peak = 0
+        samples: list[tuple[float, int]] = []
         timed_out = False
         killed_at: float | None = None
         while True:
@@ -104,7 +107,9 @@ def run_measured(
             if pid:
                 proc.returncode = os.waitstatus_to_exitcode(status)
                 break
-            peak = max(peak, _tree_rss(ps))
+            rss = _tree_rss(ps)
+            samples.append((time.time(), rss))
+            peak = max(peak, rss)
             now = time.perf_counter()
             if timeout is not None and not timed_out and now - start > timeout:
                 timed_out, killed_at = True, now
@@ -120,7 +125,9 @@ def run_measured(
     cpu = usage.ru_utime + usage.ru_stime
     peak = max(peak, usage.ru_maxrss * 1024)
     code = None if timed_out else proc.returncode
-    return Measured(wall, peak, cpu, code, timed_out, log, load, started_epoch, ended_epoch)
+    return Measured(
+        wall, peak, cpu, code, timed_out, log, load, started_epoch, ended_epoch, samples
+    )
 
 
 def check(m: Measured, what: str) -> None:
