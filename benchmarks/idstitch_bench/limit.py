@@ -15,6 +15,10 @@ the spellings of a trait's column, the links, the components) is this module's o
 and numpy. ``same_partition`` then checks the limit against the build's
 ``user_identifiers``: the same identifiers, grouped the same way (partitions are
 compared, not ids).
+
+The generated data set has no ``screens`` or ``aliases`` table and one source, so the
+limit reads the three tables of one schema; on data with alias calls it would miss their
+``previous_id`` links, and the partition check would say so.
 """
 
 from __future__ import annotations
