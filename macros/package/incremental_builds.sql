@@ -16,8 +16,9 @@
     {{- return([
         'int_idstitch__identifies_deduplicated', 'int_idstitch__events_deduplicated',
         'int_idstitch__identifier_values_normalised', 'int_idstitch__event_identifiers_extracted',
-        'int_idstitch__identifiers_resolved', 'idstitch__users', 'idstitch__user_identifiers',
-        'idstitch__identifies', 'idstitch__events', 'idstitch__person_merges', 'idstitch__identity_links']) -}}
+        'int_idstitch__identifier_hubs', 'int_idstitch__identifiers_resolved', 'idstitch__users',
+        'idstitch__user_identifiers', 'idstitch__identifies', 'idstitch__events', 'idstitch__person_merges',
+        'idstitch__identity_links']) -}}
 {%- endmacro %}
 
 
@@ -87,7 +88,7 @@
         'idstitch_non_identifier_prefixes', 'idstitch_passthrough_traits',
         'idstitch_identifier_columns', 'idstitch_excluded_identifier_columns', 'idstitch_column_map',
         'idstitch_using_tracks', 'idstitch_using_pages', 'idstitch_using_screens', 'idstitch_using_aliases',
-        'idstitch_sources']) -}}
+        'idstitch_sources', 'idstitch_hub_max_persons']) -}}
 {%- endmacro %}
 
 

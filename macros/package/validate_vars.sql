@@ -30,6 +30,7 @@
         'idstitch_excluded_identifier_columns': 'list of strings',
         'idstitch_column_map': 'mapping of strings to strings',
         'idstitch_lookback_hours': 'positive integer',
+        'idstitch_hub_max_persons': 'positive integer',
         'idstitch_max_rounds': 'positive integer',
         'idstitch_components_portable': 'boolean',
         'idstitch_encrypt': 'boolean (or the text true/false/1/0/yes/no)',

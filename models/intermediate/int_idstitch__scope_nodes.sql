@@ -4,9 +4,13 @@
     identifiers are those of the events extracted since the persons were last resolved
     and of the copies those events replaced (int_idstitch__nodes_superseded); the scope
     is every identifier of their persons, and the new ones. A person outside it keeps
-    every row: no event of this build touches it. Empty in every other build, where
-    everything is recomputed. -#}
-{%- set resolved = idstitch.model_relation('int_idstitch__identifiers_resolved') if idstitch.scoped_build() else none %}
+    every row: no event of this build touches it. A hub quarantined by an earlier build
+    (int_idstitch__identifier_hubs as that build left it) stays one and belongs to no
+    person, so it touches none: its events reach the scope through their other
+    identifiers only. Empty in every other build, where everything is recomputed. -#}
+{%- set scoped = idstitch.scoped_build() %}
+{%- set resolved = idstitch.model_relation('int_idstitch__identifiers_resolved') if scoped else none %}
+{%- set hubs = idstitch.model_relation('int_idstitch__identifier_hubs') if scoped else none %}
 
 with
 
@@ -45,12 +49,22 @@ touched as (
 
 ),
 
+touched_identifiers as (
+
+    select touched.node_id from touched
+    where not exists (
+        select 1 from {{ hubs }} as hubs
+        where hubs.node_id = touched.node_id
+    )
+
+),
+
 touched_persons as (
 
     select distinct previous.person_id
     from previous
-    inner join touched
-        on previous.node_id = touched.node_id
+    inner join touched_identifiers
+        on previous.node_id = touched_identifiers.node_id
 
 ),
 
@@ -64,13 +78,13 @@ scope as (
         on previous.person_id = touched_persons.person_id
     union all
     select
-        touched.node_id,
+        touched_identifiers.node_id,
         cast(null as {{ dbt.type_string() }}) as previous_person_id
-    from touched
+    from touched_identifiers
     where
         not exists (
             select 1 from previous
-            where previous.node_id = touched.node_id
+            where previous.node_id = touched_identifiers.node_id
         )
 
 )

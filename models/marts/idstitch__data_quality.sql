@@ -1,7 +1,9 @@
 {#- What the build set aside and why, so nothing is dropped without a count:
     messages without id, messages whose timestamp cannot be read (listed only when there
     are some), duplicate message ids, events without any identifier,
-    every rejected identifier value by type and reason, the events of forgotten
+    every rejected identifier value by type and reason, the identifiers quarantined as
+    hubs (int_idstitch__identifier_hubs) by type and the events left with no other
+    identifier, the events of forgotten
     persons (int_idstitch__events_suppressed; none without encryption), and the optional
     raw tables this build skipped (table_skipped, row_count 0, example_value the reason:
     macro skipped_table_notes; one row per source that skips it). -#}
@@ -43,6 +45,44 @@ event_identifiers as (
 kept_events as (
 
     select * from {{ ref('int_idstitch__events_deduplicated') }}
+
+),
+
+quarantined_identifiers as (
+
+    {#- every (event, identifier) pair whose identifier is a hub #}
+    select
+        accepted.event_type,
+        accepted.event_key,
+        hubs.identifier_type,
+        hubs.identifier_value
+    from {{ ref('int_idstitch__event_identifiers_accepted') }} as accepted
+    inner join {{ ref('int_idstitch__identifier_hubs') }} as hubs
+        on accepted.node_id = hubs.node_id
+
+),
+
+hub_only_events as (
+
+    {#- events carrying a hub and no person: their only identifiers are hubs #}
+    select
+        published_events.event_table as table_name,
+        count(*) as hub_only_count
+    from published_events
+    inner join kept_events
+        on
+            published_events.source_name = kept_events.source_name
+            and published_events.event_table = {{ idstitch.event_table_name('kept_events.event_type') }}
+            and published_events.event_id = kept_events.event_id
+    where
+        published_events.person_id is null
+        and exists (
+            select 1 from quarantined_identifiers
+            where
+                quarantined_identifiers.event_type = kept_events.event_type
+                and quarantined_identifiers.event_key = kept_events.event_key
+        )
+    group by published_events.event_table
 
 ),
 
@@ -149,13 +189,24 @@ table_checks as (
         'event_without_identifier' as check_name,
         null as identifier_type,
         raw_rows.kept_count - coalesce(anchored_events.anchored_count, 0)
-        - coalesce(suppressed_events.suppressed_count, 0) as row_count,
+        - coalesce(suppressed_events.suppressed_count, 0)
+        - coalesce(hub_only_events.hub_only_count, 0) as row_count,
         null as example_value
     from raw_rows
     left join anchored_events
         on raw_rows.table_name = anchored_events.table_name
     left join suppressed_events
         on raw_rows.table_name = suppressed_events.table_name
+    left join hub_only_events
+        on raw_rows.table_name = hub_only_events.table_name
+    union all
+    select
+        hub_only_events.table_name,
+        'event_with_only_hubs' as check_name,
+        null as identifier_type,
+        hub_only_events.hub_only_count as row_count,
+        null as example_value
+    from hub_only_events
     union all
     select
         raw_rows.table_name,
@@ -180,6 +231,20 @@ rejected as (
         {{ idstitch.redact('min(rejected_value)') }} as example_value
     from event_identifiers
     group by event_type, rejection_reason, identifier_type
+
+),
+
+quarantined as (
+
+    select
+        {{ idstitch.event_table_name('event_type') }}
+            as table_name,
+        'identifier_quarantined_hub' as check_name,
+        identifier_type,
+        count(*) as row_count,
+        {{ idstitch.redact('min(identifier_value)') }} as example_value
+    from quarantined_identifiers
+    group by event_type, identifier_type
 
 ),
 
@@ -231,6 +296,11 @@ final as (
         table_name, check_name, identifier_type,
         cast(row_count as {{ dbt.type_bigint() }}) as row_count, example_value
     from rejected
+    union all
+    select
+        table_name, check_name, identifier_type,
+        cast(row_count as {{ dbt.type_bigint() }}) as row_count, example_value
+    from quarantined
     union all
     select
         table_name, check_name, identifier_type,

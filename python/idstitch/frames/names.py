@@ -11,6 +11,7 @@ PUBLISHED_TABLES = (
     "identifies",
     "person_merges",
     "identity_links",
+    "identity_conflicts",
     "events",
     "idstitch_data_quality",
     "idstitch_component_rounds",

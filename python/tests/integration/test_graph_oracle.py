@@ -36,6 +36,7 @@ from dbt_harness import (
     write_raw_tables,
 )
 from graph_scenarios import SCENARIO_NAMES, build_scenarios
+from oracle_hubs import HUB_COLUMNS
 from oracle_replay import MERGE_COLUMNS, Identifier, MergeRow
 from scenario_builder import BASE_TIME, TABLES, Scenario
 
@@ -52,6 +53,7 @@ class Batch:
     users: list[dict[str, Any]]
     identifies: list[dict[str, Any]]
     person_merges: list[dict[str, Any]]
+    identity_conflicts: list[dict[str, Any]]
 
     def __repr__(self) -> str:
         return f"Batch(ok={self.run.ok}, user_identifiers={len(self.user_identifiers)} rows)"
@@ -82,6 +84,7 @@ def batch(tmp_path_factory: pytest.TempPathFactory) -> Batch:
         users=_safe_read(run, "users"),
         identifies=_safe_read(run, "identifies"),
         person_merges=_safe_read(run, "person_merges"),
+        identity_conflicts=_safe_read(run, "identity_conflicts"),
     )
 
 
@@ -109,6 +112,21 @@ def merge_rows(rows: list[dict[str, Any]]) -> dict[str, tuple[Any, ...]]:
         assert key not in out, f"person_merges has retired_person_id {key} twice"
         out[key] = tuple(row[c] for c in MERGE_COLUMNS)
     return out
+
+
+def conflict_rows(rows: list[dict[str, Any]]) -> dict[Identifier, tuple[Any, ...]]:
+    out: dict[Identifier, tuple[Any, ...]] = {}
+    for row in rows:
+        assert row["rule"] == "hub_quarantine", row
+        assert row["person_id"] is None and row["other_identifier_value"] is None, row
+        key = (row["identifier_type"], row["identifier_value"])
+        assert key not in out, f"identity_conflicts has {key} twice"
+        out[key] = tuple(row[c] for c in HUB_COLUMNS)
+    return out
+
+
+def expected_conflicts(expected: oracle.Resolution) -> dict[Identifier, tuple[Any, ...]]:
+    return {key: tuple(getattr(h, c) for c in HUB_COLUMNS) for key, h in expected.hubs.items()}
 
 
 def expected_merges(expected: oracle.Resolution) -> dict[str, tuple[Any, ...]]:
@@ -539,6 +557,9 @@ def compare_all(expected: oracle.Resolution, run: DbtRun) -> list[str]:
         diff(exp_ui, identifier_rows(run.read("user_identifiers")), oracle.USER_IDENTIFIER_COLUMNS),
         diff(exp_users, user_rows(run.read("users")), oracle.USER_COLUMNS),
         diff(expected_merges(expected), merge_rows(run.read("person_merges")), MERGE_COLUMNS),
+        diff(
+            expected_conflicts(expected), conflict_rows(run.read("identity_conflicts")), HUB_COLUMNS
+        ),
     ]
     return [p for p in problems if p]
 
@@ -562,16 +583,14 @@ def test_generated_data_matches_oracle(tmp_path: Path) -> None:
 
 @pytest.fixture(scope="module")
 def portable_run(batch: Batch, tmp_path_factory: pytest.TempPathFactory) -> tuple[DbtRun, Path]:
-    """The same input built with the components step's portable path on DuckDB."""
+    """The same input built with the components step's portable path on DuckDB, with the
+    guards off: `idstitch_hub_max_persons: null`."""
     work: Path = tmp_path_factory.mktemp("graph_oracle_portable")
-    return build_package(batch.tables, work, {"idstitch_components_portable": True}), work
+    variables = {"idstitch_components_portable": True, "idstitch_hub_max_persons": None}
+    return build_package(batch.tables, work, variables), work
 
 
-def _sorted_rows(run: DbtRun, table: str) -> list[tuple[Any, ...]]:
-    return sorted((tuple(row.values()) for row in run.read(table)), key=repr)
-
-
-def test_fast_and_portable_components_paths_build_the_same_tables(
+def test_portable_path_without_guards_equals_plain_connected_components(
     batch: Batch, portable_run: tuple[DbtRun, Path]
 ) -> None:
     run, work = portable_run
@@ -582,11 +601,35 @@ def test_fast_and_portable_components_paths_build_the_same_tables(
     assert "create or replace temp table" not in portable_log
     fast_logs = list(batch.run.db_path.parent.glob("logs/dbt.log"))
     assert fast_logs and "create or replace temp table" in fast_logs[0].read_text(errors="replace")
-    for table in (
-        "int_idstitch__identifiers_clustered",
-        "user_identifiers",
-        "users",
-        "identifies",
-        "person_merges",
-    ):
-        assert _sorted_rows(run, table) == _sorted_rows(batch.run, table), table
+    plain = oracle.resolve(batch.tables, hub_max_persons=None)
+    assert not plain.hubs
+    assert plain.partition() != batch.expected.partition(), "the hubs scenario must matter"
+    problems = compare_all(plain, run)
+    assert not problems, "\n".join(problems)
+
+
+def test_identity_conflicts_match_oracle(batch: Batch) -> None:
+    problems = diff(
+        expected_conflicts(batch.expected), conflict_rows(batch.identity_conflicts), HUB_COLUMNS
+    )
+    assert not problems, problems
+    scenario = batch.scenarios["hubs"]
+    p, phone_area = scenario.prefix, f"{200 + scenario.number:03d}"
+    scenario_hubs = {key for key in batch.expected.hubs if p in key[1] or phone_area in key[1]}
+    assert scenario_hubs == {
+        ("organization_id", f"{p}:org-big"),
+        ("anonymous_id", f"{p}:laptop-big"),
+        ("phone", f"+1{phone_area}9000001"),
+        ("email", f"{p}.qa-big@example.com"),
+    }
+    # one over the limit is a hub, one at it is not: the ten users of org-ten are one person
+    org_ten = {
+        batch.expected.user_identifiers[("external_id", f"{p}:org-ten-u{i}")].person_id
+        for i in range(10)
+    }
+    assert len(org_ten) == 1
+    org_big = {
+        batch.expected.user_identifiers[("external_id", f"{p}:org-big-u{i}")].person_id
+        for i in range(30)
+    }
+    assert len(org_big) == 30

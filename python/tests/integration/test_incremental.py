@@ -69,6 +69,7 @@ def test_incremental_builds_equal_a_full_rebuild(tmp_path: Path, seed: int, batc
             f"only full {list((expected - actual).elements())[:3]}"
         )
     assert read_table(full, "person_merges"), "the data must merge persons to test merges"
+    assert read_table(full, "identity_conflicts"), "the data must have a hub (a kiosk)"
 
 
 T0 = datetime(2024, 3, 1, 12, 0)
@@ -181,6 +182,48 @@ def test_an_unrelated_batch_changes_no_existing_row(tmp_path: Path) -> None:
         after = as_multiset(read_table(db, table))
         assert not rows - after, f"{table}: a row of the first build changed or went away"
     assert _ids(db)[("anonymous_id", "new-anon")] == _person_id("external_id", "new-user")
+
+
+def test_a_new_hub_splits_its_person_as_a_full_rebuild_does(tmp_path: Path) -> None:
+    """A shared laptop's anonymous id glues its 10 users (the limit is 10); an 11th user
+    makes it a hub: the person falls apart into its users, the part holding the anchor
+    keeps the id, the laptop's own page views belong to no one, and every table equals a
+    full rebuild's."""
+    logins = [
+        _event(f"t{i}", timedelta(hours=i), anonymous_id="laptop", user_id=f"u-{i}")
+        for i in range(12)
+    ]
+    views = [
+        _event(f"p{i}", timedelta(hours=i, minutes=1), anonymous_id="laptop") for i in range(12)
+    ]
+    db = tmp_path / "db.duckdb"
+    glued = {"tracks": logins[:10], "pages": views[:10]}
+    _build(db, tmp_path / "a", glued)
+    # the anchor: of the first event's identifiers, the one of highest precedence
+    assert set(_ids(db).values()) == {_person_id("external_id", "u-0")}
+    assert read_table(db, "identity_conflicts") == []
+
+    split = {"tracks": logins, "pages": views}
+    _build(db, tmp_path / "b", split)
+    assert _scope_size(db) == 11 + 2, "the glued person and the two new users"
+    ids = _ids(db)
+    assert ("anonymous_id", "laptop") not in ids
+    assert ids == {
+        ("external_id", f"u-{i}"): _person_id("external_id", f"u-{i}") for i in range(12)
+    }
+    (conflict,) = read_table(db, "identity_conflicts")
+    assert (conflict["identifier_value"], conflict["limit_type"], conflict["observed_count"]) == (
+        "laptop",
+        "external_id",
+        12,
+    )
+    person_of_view = {r["event_id"]: r["person_id"] for r in read_table(db, "events")}
+    assert {person_of_view[f"p{i}"] for i in range(12)} == {None}
+
+    full = tmp_path / "full.duckdb"
+    _build(full, tmp_path / "full", split)
+    for table in PUBLISHED:
+        assert as_multiset(read_table(db, table)) == as_multiset(read_table(full, table)), table
 
 
 def test_changed_identifier_rules_need_a_full_refresh(tmp_path: Path) -> None:

@@ -371,6 +371,31 @@ def s_reverse_received(s: Scenario) -> None:
         row["received_at"] = end - timedelta(seconds=30 * (rank // 2))
 
 
+def s_hubs(s: Scenario) -> None:
+    """Identifiers that would glue strangers (hubs, docs/contract.md "Hubs"): an
+    organization_id in the identify calls of 30 users, a support laptop's anonymous id
+    logged into by 17 customers, one phone given with 12 emails, a shared test email used
+    by 15 user ids; and beside each kind one at exactly the limit (10), which is no hub."""
+    p = s.prefix
+    for org, users in (("org-big", 30), ("org-ten", 10)):
+        for i in range(users):
+            columns = {"user_id": f"{p}:{org}-u{i}", "organization_id": f"{p}:{org}"}
+            s.emit(columns | {"anonymous_id": f"{p}:{org}-d{i}"}, "identifies")
+    for laptop, users in (("laptop-big", 17), ("laptop-ten", 10)):
+        for i in range(users):
+            s.emit({"anonymous_id": f"{p}:{laptop}", "user_id": f"{p}:{laptop}-u{i}"}, "tracks")
+            s.emit({"anonymous_id": f"{p}:{laptop}"}, "pages")
+    for label, emails in (("9000001", 12), ("9000002", 10)):
+        for i in range(emails):
+            s.emit(
+                {"email": f"{p}.ph{label}-{i}@example.com", "phone": s.raw(("phone", label))},
+                "identifies",
+            )
+    for qa, users in (("qa-big", 15), ("qa-ten", 10)):
+        for i in range(users):
+            s.emit({"user_id": f"{p}:{qa}-u{i}", "email": f"{p}.{qa}@example.com"}, "identifies")
+
+
 SCENARIOS: list[tuple[str, Callable[[Scenario], None], Options]] = [
     ("er_sparse_1", s_random("er_sparse", 1), Options()),
     ("er_sparse_2", s_random("er_sparse", 2), Options(hyper_rate=0.3)),
@@ -398,6 +423,7 @@ SCENARIOS: list[tuple[str, Callable[[Scenario], None], Options]] = [
     ("same_received", s_same_received, Options()),
     ("three_way", s_three_way, Options(junk_rate=0.0)),
     ("reverse_received", s_reverse_received, Options(dup_rate=0.0, hyper_rate=0.2)),
+    ("hubs", s_hubs, Options(junk_rate=0.0, dup_rate=0.0)),
 ]
 SCENARIO_NAMES = [name for name, _, _ in SCENARIOS]
 

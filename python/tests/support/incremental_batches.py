@@ -39,6 +39,7 @@ PUBLISHED = (
     "events",
     "person_merges",
     "identity_links",
+    "identity_conflicts",
     "idstitch_data_quality",
 )
 Row = dict[str, Any]

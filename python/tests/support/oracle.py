@@ -29,7 +29,8 @@ Rules (the contract):
 * camelCase column names mean their snake_case name; snake_case wins when non-null.
 * Junk (no identifier): empty after trimming, blocklisted (case-insensitive), or made only
   of ``0`` and ``-``; checked on the trimmed raw value and on the normalised value.
-* All identifiers of one event are linked; persons are the connected components.
+* Hubs (oracle_hubs.py) are taken out of every event; all other identifiers of one event
+  are linked; persons are the connected components.
 * Canonical identifier: highest precedence type (external_id > email > phone > other
   ``*_id`` types alphabetically > anonymous_id), then earliest first_seen_at, then the
   smallest value.
@@ -48,6 +49,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from oracle_hubs import HUB_MAX_PERSONS, HubRow, find_hubs
 from oracle_phone import DEFAULT_PHONE_COUNTRY, phone_e164
 from oracle_replay import EventKey, Identifier, MergeRow, UnionFind, precedence_key, replay
 from oracle_replay import person_id_of as person_id_of  # re-exported for the tests
@@ -259,6 +261,8 @@ class Resolution:
     events: dict[EventKey, dict[str, Any]] = field(default_factory=dict)
     # retired_person_id -> its person_merges row (oracle_replay.py)
     merges: dict[str, MergeRow] = field(default_factory=dict)
+    # quarantined hub -> its identity_conflicts row (oracle_hubs.py)
+    hubs: dict[Identifier, HubRow] = field(default_factory=dict)
 
     def partition(self) -> set[frozenset[Identifier]]:
         groups: dict[str, set[Identifier]] = defaultdict(set)
@@ -286,7 +290,12 @@ def components(event_sets: Iterable[frozenset[Identifier]]) -> list[set[Identifi
     return list(groups.values())
 
 
-def resolve(tables: Mapping[str, Iterable[Mapping[str, Any]]]) -> Resolution:
+def resolve(
+    tables: Mapping[str, Iterable[Mapping[str, Any]]],
+    hub_max_persons: int | None = HUB_MAX_PERSONS,
+) -> Resolution:
+    """The outputs for these raw rows; ``hub_max_persons`` as the var of that name
+    (None: no quarantine, plain connected components)."""
     events: dict[EventKey, dict[str, Any]] = {}
     event_ids: dict[EventKey, frozenset[Identifier]] = {}
     for table in TABLES:
@@ -294,6 +303,9 @@ def resolve(tables: Mapping[str, Iterable[Mapping[str, Any]]]) -> Resolution:
             key = (table, event_id)
             events[key] = cols
             event_ids[key] = event_identifiers(table, cols)
+    hubs = find_hubs(event_ids, events, hub_max_persons)
+    if hubs:
+        event_ids = {key: ids - hubs.keys() for key, ids in event_ids.items()}
 
     seen_at: dict[Identifier, list[datetime | None]] = defaultdict(list)
     for key, ids in event_ids.items():
@@ -367,4 +379,6 @@ def resolve(tables: Mapping[str, Iterable[Mapping[str, Any]]]) -> Resolution:
             page_count=counts[pid]["pages"],
         )
 
-    return Resolution(user_identifiers, users, event_ids, event_person, events, replayed.merges)
+    return Resolution(
+        user_identifiers, users, event_ids, event_person, events, replayed.merges, hubs
+    )
