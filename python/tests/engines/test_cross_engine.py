@@ -11,7 +11,8 @@ Four data sets are built on DuckDB (the reference) and on every other engine tha
   support/multi_source_scenario.py with its hand-derived persons.
 
 ``users``, ``user_identifiers``, ``identifies``, ``person_merges``, ``events`` and
-``identity_links`` must be equal as multisets of rows, every column compared (so the person
+``identity_links`` (and ``identity_conflicts``, the generated kiosks' hubs) must be equal as
+multisets of rows, every column compared (so the person
 ids, the anchors they come from, the merge history and the links are the same). They are
 read as analysts read them, as DataFrames through ``idstitch.read_table``, sorted and
 compared with ``pandas.testing`` (values exact, dtypes too: every published table has the
@@ -58,6 +59,9 @@ TABLES_COMPARED = (
     "events",
     "identity_links",
 )
+# Compared row for row too, but empty where the data has no hub (only the generated data
+# set's kiosks are hubs).
+GUARD_TABLES = ("identity_conflicts",)
 # The models built by the idstitch_components materialization, each with its rounds recorded.
 COMPONENTS_MODELS = ("int_idstitch__identifiers_clustered", "int_idstitch__identifier_origins")
 GENERATED_PERSONS = int(os.environ.get("IDSTITCH_CROSS_ENGINE_PERSONS", "2000"))
@@ -335,6 +339,9 @@ def test_reference_build_has_content(builds: Builds, dataset: str) -> None:
     # the sources data set is the hand-made scenario of three persons (checked exactly above)
     assert len(users) >= (3 if dataset == "sources" else 5)
     assert len(identifiers) > len(users)
+    if dataset == "generated":
+        conflicts = duck.read(builds.datasets[dataset], "identity_conflicts")[1]
+        assert conflicts, "the generated kiosks must be hubs, so engines compare the quarantine"
 
 
 @pytest.mark.parametrize("dataset", DATASETS)
@@ -347,6 +354,11 @@ def test_engine_matches_duckdb(builds: Builds, engine: str, dataset: str) -> Non
     for table in TABLES_COMPARED:
         ref = reference.frame(data, table)
         assert len(ref), f"{table} is empty on duckdb for {dataset}"
+        problem = _describe_difference(table, ref, other.frame(data, table), engine)
+        if problem:
+            problems.append(problem)
+    for table in GUARD_TABLES:
+        ref = reference.frame(data, table)
         problem = _describe_difference(table, ref, other.frame(data, table), engine)
         if problem:
             problems.append(problem)
