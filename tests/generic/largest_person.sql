@@ -8,10 +8,12 @@
     number of rows). -#}
 {%- set limit = var('idstitch_max_person_identifiers', none) -%}
 {%- if limit is not none and execute and flags.WHICH in ['test', 'build'] -%}
+    {#- the sizes in a subquery: Spark orders by no aggregate beside a window function -#}
     {%- set largest = run_query(
-        'select ' ~ person_column ~ ', count(*), count(*) over () from ' ~ model
-        ~ ' group by ' ~ person_column ~ ' having count(*) > ' ~ (limit | int)
-        ~ ' order by count(*) desc, ' ~ person_column ~ ' limit 1') -%}
+        'select ' ~ person_column ~ ', identifier_count, count(*) over () from (select '
+        ~ person_column ~ ', count(*) as identifier_count from ' ~ model ~ ' group by '
+        ~ person_column ~ ') as sizes where identifier_count > ' ~ (limit | int)
+        ~ ' order by identifier_count desc, ' ~ person_column ~ ' limit 1') -%}
     {%- if largest.rows | length > 0 -%}
         {%- do exceptions.warn(
             "idstitch: the largest person, " ~ person_column ~ " " ~ largest.rows[0][0]
