@@ -34,8 +34,11 @@ def limit_section(w: Writer, sizes: list[dict[str, Any]]) -> None:
         "`rejection_reason` and the trait list `identifier_trait_columns`, compiled once by "
         "`dbt compile --inline` before the limit runs; that compile is not counted); reading "
         "the events, a trait's column spellings, the links and the components are the "
-        "limit's own SQL and numpy. The limit runs in a process of its own (wall time, peak "
-        "RSS and CPU measured as for dbt). The run stops with an error unless the limit's "
+        "limit's own SQL and numpy. The hubs the build quarantined (`identity_conflicts`, "
+        'the contract\'s "Hubs") are read as an input and left out, so they link nothing: '
+        "their detection is the one part of the job the limit does not time. The limit "
+        "runs in a process of its own (wall time, peak RSS and CPU measured as for dbt). "
+        "The run stops with an error unless the limit's "
         f"partition of the identifiers equals that of the build's `{BUILD_USER_IDENTIFIERS}` "
         "(the same identifiers, grouped the same way; ids are not compared)."
     )
