@@ -45,17 +45,34 @@ events as (
 
 ),
 
+identifier_values as (
+
+    {#- the graph's identifiers and the hubs it leaves out: a hub is still what the call sent #}
+    select
+        node_id,
+        identifier_value
+    from {{ ref('int_idstitch__identifiers_collected') }}
+    union all
+    select
+        node_id,
+        identifier_value
+    from {{ ref('int_idstitch__identifier_hubs') }}
+
+),
+
 event_identifiers as (
 
     select
-        kept.event_key,
-        kept.source_column,
-        kept.identifier_type,
-        identifiers.identifier_value
-    from {{ ref('int_idstitch__event_identifiers_kept') }} as kept
-    inner join {{ ref('int_idstitch__identifiers_collected') }} as identifiers
-        on kept.node_id = identifiers.node_id
-    where kept.event_type = 'identify'
+        accepted.event_key,
+        accepted.source_column,
+        accepted.identifier_type,
+        identifier_values.identifier_value
+    from {{ ref('int_idstitch__event_identifiers_accepted') }} as accepted
+    inner join identifier_values
+        on accepted.node_id = identifier_values.node_id
+    where
+        accepted.event_type = 'identify'
+        and {{ idstitch.in_scope(event_key_expr='accepted.event_key') }}
 
 ),
 

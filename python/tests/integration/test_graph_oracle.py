@@ -633,3 +633,6 @@ def test_identity_conflicts_match_oracle(batch: Batch) -> None:
         for i in range(30)
     }
     assert len(org_big) == 30
+    # identifies still shows what each call sent, the hub included
+    sent = [row for row in batch.identifies if row.get("organization_id") == f"{p}:org-big"]
+    assert len(sent) == 30
