@@ -39,6 +39,7 @@ ranked as (
         anchored.event_at,
         anchored.anchor_node_id,
         anchored.identifier_count,
+        events.source_name,
         events.event_id,
         events.received_at,
         row_number() over (

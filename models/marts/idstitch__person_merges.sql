@@ -114,6 +114,7 @@ final as (
             as retired_person_id,
         retired_anchor.person_id,
         events.received_at as merged_at,
+        events.source_name,
         {{ idstitch.event_table_name('events.event_type') }} as event_table,
         events.event_id,
         retirements.retired_identifier_type,

@@ -31,8 +31,8 @@ a forgotten person's values are missing (``pd.NA``). Without the key it is a
 stored. An encrypted column is text in the warehouse, so it is ``string`` once decrypted,
 whatever its type in a plain build (traits such as ``age`` or ``created_at``: cast with
 ``pd.to_numeric`` or ``pd.to_datetime(..., utc=True)``). Email and phone in
-``user_identifiers`` and ``person_merges`` stay keyed hashes (``h1:``): they can be
-matched, not read. Columns not asked for are never decrypted, so
+``user_identifiers``, ``person_merges``, ``identity_links`` and ``identity_conflicts`` stay
+keyed hashes (``h1:``): they can be matched, not read. Columns not asked for are never decrypted, so
 ``columns=["person_id", "first_seen_at"]`` reads without the key.
 
 The dtypes are in :mod:`idstitch.frames.dtypes`: ``string``, ``Int64``, ``Float64``,

@@ -145,6 +145,7 @@ def test_a_merge_keeps_the_older_id_and_retires_the_other(tmp_path: Path) -> Non
         "retired_person_id": newer,
         "person_id": older,
         "merged_at": T0 + timedelta(hours=2),
+        "source_name": "default",
         "event_table": "tracks",
         "event_id": "t1",
         "retired_identifier_type": "anonymous_id",

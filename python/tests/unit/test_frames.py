@@ -176,6 +176,7 @@ def test_names_and_sources_are_checked() -> None:
         "identifies",
         "person_merges",
         "identity_links",
+        "identity_conflicts",
         "events",
         "idstitch_data_quality",
         "idstitch_component_rounds",
