@@ -40,7 +40,9 @@ from idstitch.crypto import MasterKeyMismatchError, parse_master_key
 from idstitch.keystore import default_keystore_path
 
 SCHEMA = "main_idstitch"
-DEMO_VARS = {"idstitch_demo_seeds": True}
+# a hub limit of 1 makes the demo's anonymous id seen with two emails a hub, so every
+# published table, identity_conflicts included, has rows to read
+DEMO_VARS = {"idstitch_demo_seeds": True, "idstitch_hub_max_persons": 1}
 BUILD_ARGS = ["build", "--exclude", "resource_type:test", "resource_type:unit_test"]
 PERSONAL = ("canonical_id_value", "external_id", "email", "phone", "first_name", "last_name")
 DTYPES = {
