@@ -113,6 +113,7 @@
     {%- if located is none -%}
         {{- return(none) -}}
     {%- endif -%}
+    {%- do idstitch.validate_vars() -%}
     {{- return(api.Relation.create(
         database=located.get('database') or target.get('database'),
         schema=located['schema'],
