@@ -58,33 +58,19 @@ links as (
 
 ),
 
-sources as (
-
-    select
-        event_type,
-        event_key,
-        source_name
-    from {{ ref('int_idstitch__events_deduplicated') }}
-
-),
-
 final as (
 
     select
         links.node_a,
         links.node_b,
         links.event_count,
-        sources.source_name as first_source_name,
+        events.source_name as first_source_name,
         events.event_type as first_event_type,
         events.event_id as first_event_id,
         events.received_at as first_received_at
     from links
     inner join events
         on links.first_event_rank = events.event_rank
-    inner join sources
-        on
-            events.event_type = sources.event_type
-            and events.event_key = sources.event_key
 
 )
 
