@@ -9,10 +9,12 @@
 {% macro raw_relation(table_key) -%}
     {#- Where source('idstitch', table_key) points, built from the same vars as
         _staging__sources.yml (keep the two in step). Built here rather than with
-        source() so that unit tests, which replace sources, can still introspect. The
-        vars are checked first (validate_vars): this may run while dbt parses, before the
+        source() so that unit tests, which replace sources, can still introspect. Its vars
+        are checked first (validate_var): this may run while dbt parses, before the
         on-run-start hook, and a table name of a wrong type must fail naming its var. -#}
-    {%- do idstitch.validate_vars() -%}
+    {%- for name in ['idstitch_source_database', 'idstitch_source_schema', 'idstitch_' ~ table_key ~ '_table'] -%}
+        {%- do idstitch.validate_var(name) -%}
+    {%- endfor -%}
     {{- return(api.Relation.create(
         database=var('idstitch_source_database', target.get('database')),
         schema=var('idstitch_source_schema', target.schema ~ '_idstitch_raw'),

@@ -113,7 +113,7 @@
     {%- if located is none -%}
         {{- return(none) -}}
     {%- endif -%}
-    {%- do idstitch.validate_vars() -%}
+    {%- do idstitch.validate_var('idstitch_' ~ table_key ~ '_table') -%}
     {{- return(api.Relation.create(
         database=located.get('database') or target.get('database'),
         schema=located['schema'],

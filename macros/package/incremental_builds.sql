@@ -176,6 +176,20 @@
 {%- endmacro %}
 
 
+{% macro scope_identifiers_condition(node_id_expr) -%}
+    {#- Boolean SQL: in a scoped build, the identifier (`node_id_expr`) is carried by one of
+        the scope's events (int_idstitch__scope_events): the scope's identifiers and the
+        hubs those events carry; true in every other build. The model calling it declares
+        `-- depends_on:` int_idstitch__scope_events. -#}
+    {%- if not idstitch.scoped_build() -%}
+        {{- return('1 = 1') -}}
+    {%- endif -%}
+    {{- return(node_id_expr ~ ' in (select scope_identifiers.node_id from '
+        ~ ref('int_idstitch__event_identifiers_accepted') ~ ' as scope_identifiers where '
+        ~ idstitch.in_scope(event_key_expr='scope_identifiers.event_key') ~ ')') -}}
+{%- endmacro %}
+
+
 {% macro previous_persons_condition() -%}
     {#- Pre-hook condition of a mart keyed by person: the rows of the persons the scope
         held before this build (int_idstitch__scope_nodes.previous_person_id). -#}

@@ -87,15 +87,25 @@
 {% macro validate_vars() -%}
     {#- Run by the package's `on-run-start` hook. A var that is not set is not checked (its
         default is the package's own). Fails on the first var of a wrong type. -#}
-    {%- for name, kind in idstitch._var_kinds().items() -%}
-        {%- set value = var(name, none) -%}
-        {%- if value is not none and not idstitch._var_fits(value, kind) -%}
-            {{- exceptions.raise_compiler_error(
-                "idstitch: var " ~ name ~ " is " ~ (value | tojson) ~ ", which is not a "
-                ~ kind ~ ". Set it in your dbt_project.yml's vars or with --vars "
-                ~ "(see the var table in idstitch's dbt_project.yml)."
-            ) -}}
-        {%- endif -%}
+    {%- for name in idstitch._var_kinds() -%}
+        {%- do idstitch.validate_var(name) -%}
     {%- endfor -%}
+    {{- return('') -}}
+{%- endmacro %}
+
+
+{% macro validate_var(name) -%}
+    {#- Fails, naming the var, its value and what it expects, when var `name` (one of
+        _var_kinds) is set to a value not of its kind. Also called where a var is used
+        while dbt parses, before the on-run-start hook (raw_relation). Returns no SQL. -#}
+    {%- set kind = idstitch._var_kinds()[name] -%}
+    {%- set value = var(name, none) -%}
+    {%- if value is not none and not idstitch._var_fits(value, kind) -%}
+        {{- exceptions.raise_compiler_error(
+            "idstitch: var " ~ name ~ " is " ~ (value | tojson) ~ ", which is not a "
+            ~ kind ~ ". Set it in your dbt_project.yml's vars or with --vars "
+            ~ "(see the var table in idstitch's dbt_project.yml)."
+        ) -}}
+    {%- endif -%}
     {{- return('') -}}
 {%- endmacro %}

@@ -3,9 +3,7 @@
     incremental_strategy='append',
     on_schema_change='fail',
     tags=['idstitch_plain_text'],
-    pre_hook="{{ idstitch.clear_for_rebuild('node_id in (select accepted.node_id from '
-        ~ ref('int_idstitch__event_identifiers_accepted') ~ ' as accepted where accepted.event_key in '
-        ~ '(select event_key from ' ~ ref('int_idstitch__scope_events') ~ '))') }}"
+    pre_hook="{{ idstitch.clear_for_rebuild(idstitch.scope_identifiers_condition('node_id')) }}"
 ) }}
 {#- The quarantined hubs (docs/contract.md, "Hubs"): every identifier seen in events with
     more than var idstitch_hub_max_persons distinct identifiers of one type that counts
@@ -54,13 +52,8 @@ candidate_events as (
     from accepted
     {%- if limit is none %}
     where 1 = 0
-    {%- elif idstitch.scoped_build() %}
-    where
-        accepted.node_id in (
-            select scope_identifiers.node_id
-            from accepted as scope_identifiers
-            where {{ idstitch.in_scope(event_key_expr='scope_identifiers.event_key') }}
-        )
+    {%- else %}
+    where {{ idstitch.scope_identifiers_condition('accepted.node_id') }}
     {%- endif %}
 
 ),
